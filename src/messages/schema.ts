@@ -1,0 +1,115 @@
+/**
+ * The wire schema: every message body and the signed envelope that carries it. The single source
+ * of truth for the TypeScript types (inferred below) and for the bytes on the wire.
+ */
+import { bytes, fixed, type Infer, list, struct, u8, u32, u53 } from './codec.js';
+
+/** Bounds that the decoder enforces before it reads; change them only with the protocol version. */
+export const LIMITS = {
+  /** Largest frame a replica accepts at all. */
+  maxFrameBytes: 4 * 1024 * 1024,
+  /** Largest encoded ledger operation inside a REQUEST. */
+  maxOpBytes: 1024,
+  /** Largest encoded REQUEST envelope. */
+  maxRequestBytes: 2048,
+  /** Most requests in one batch. */
+  maxBatch: 512,
+  /** Largest REPLY result. */
+  maxResultBytes: 1024,
+  /** Most envelopes in one certificate list (checkpoint proofs, prepares, view changes). */
+  maxCertificate: 256,
+  /** Most prepared certificates (or pre-prepares) in one VIEW-CHANGE (NEW-VIEW). */
+  maxPrepared: 4096,
+  /** Largest envelope nested inside another message. */
+  maxNestedBytes: 1024 * 1024,
+  /** Largest state-transfer chunk. */
+  maxChunkBytes: 1024 * 1024,
+} as const;
+
+/** SHA-256 digest. */
+const digest = fixed(32);
+/** An envelope nested inside another message, kept verbatim (certificates never re-encode). */
+const nested = bytes(LIMITS.maxNestedBytes);
+
+/** The message kinds, with their one-byte wire tag. Tags never change meaning. */
+export const KIND_TAGS = {
+  request: 1,
+  'pre-prepare': 2,
+  prepare: 3,
+  commit: 4,
+  reply: 5,
+  checkpoint: 6,
+  'view-change': 7,
+  'new-view': 8,
+  'fetch-state': 9,
+  'state-chunk': 10,
+} as const;
+
+/** A message kind name. */
+export type Kind = keyof typeof KIND_TAGS;
+
+/** Kinds a client signs; every other kind is signed by a replica. */
+export const CLIENT_KINDS: ReadonlySet<Kind> = new Set<Kind>(['request']);
+
+/** One schema per kind. */
+export const BODIES = {
+  /** A client's signed transaction; `op` is a ledger operation, `timestamp` is per-client monotonic. */
+  request: struct({ client: u32, timestamp: u53, op: bytes(LIMITS.maxOpBytes) }),
+  /** The primary's proposal of a batch (request envelopes verbatim) for (view, seq). */
+  'pre-prepare': struct({
+    view: u53,
+    seq: u53,
+    digest,
+    requests: list(bytes(LIMITS.maxRequestBytes), LIMITS.maxBatch),
+  }),
+  /** A backup's vote that it accepted the pre-prepare for (view, seq, digest). */
+  prepare: struct({ view: u53, seq: u53, digest }),
+  /** A replica's vote that (view, seq, digest) is prepared at a quorum. */
+  commit: struct({ view: u53, seq: u53, digest }),
+  /** A replica's answer to one client request. */
+  reply: struct({ view: u53, client: u32, timestamp: u53, seq: u53, result: bytes(LIMITS.maxResultBytes) }),
+  /** The ledger digest after executing `seq`. */
+  checkpoint: struct({ seq: u53, stateDigest: digest }),
+  /** A vote to move to `newView`, with the stable checkpoint's proof and what prepared above it. */
+  'view-change': struct({
+    newView: u53,
+    stableSeq: u53,
+    stableDigest: digest,
+    checkpointProof: list(nested, LIMITS.maxCertificate),
+    prepared: list(struct({ prePrepare: nested, prepares: list(nested, LIMITS.maxCertificate) }), LIMITS.maxPrepared),
+  }),
+  /** The new primary's installation of `view`: the view changes it used and the recomputed pre-prepares. */
+  'new-view': struct({
+    view: u53,
+    viewChanges: list(nested, LIMITS.maxCertificate),
+    prePrepares: list(nested, LIMITS.maxPrepared),
+  }),
+  /** A request for the snapshot at `seq` (part `part`), or for committed batches from `seq`. */
+  'fetch-state': struct({ seq: u53, what: u8, part: u32 }),
+  /** One chunk of state served for a fetch. */
+  'state-chunk': struct({
+    seq: u53,
+    what: u8,
+    part: u32,
+    parts: u32,
+    data: bytes(LIMITS.maxChunkBytes),
+  }),
+} as const;
+
+/** The decoded body type of each kind. */
+export type BodyOf = { [K in Kind]: Infer<(typeof BODIES)[K]> };
+
+/** The envelope every message travels in. The signature covers `signingBytes(...)` of its fields. */
+export const ENVELOPE = struct({
+  kind: u8,
+  cluster: fixed(16),
+  sender: u32,
+  body: bytes(LIMITS.maxFrameBytes),
+  signature: fixed(64),
+});
+
+/** A decoded envelope. */
+export type Envelope = Infer<typeof ENVELOPE>;
+
+/** The protocol name in every domain tag: a signature made for another protocol never verifies here. */
+export const PROTOCOL_DOMAIN = 'bftledger/pbft/v1';
