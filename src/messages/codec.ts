@@ -165,7 +165,7 @@ export function bytes(max: number): Codec<Uint8Array> {
 }
 
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A UTF-8 string of at most `max` bytes; invalid UTF-8 is refused. */
 export function str(max: number): Codec<string> {

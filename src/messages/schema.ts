@@ -76,7 +76,10 @@ export const BODIES = {
     stableSeq: u53,
     stableDigest: digest,
     checkpointProof: list(nested, LIMITS.maxCertificate),
-    prepared: list(struct({ prePrepare: nested, prepares: list(nested, LIMITS.maxCertificate) }), LIMITS.maxPrepared),
+    prepared: list(
+      struct({ prePrepare: nested, prepares: list(nested, LIMITS.maxCertificate) }),
+      LIMITS.maxPrepared,
+    ),
   }),
   /** The new primary's installation of `view`: the view changes it used and the recomputed pre-prepares. */
   'new-view': struct({

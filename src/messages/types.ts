@@ -17,6 +17,9 @@ export interface Message<K extends Kind = Kind> {
   readonly bytes: Uint8Array;
 }
 
+/** Any message, discriminated on `kind` (so narrowing on `kind` narrows `body`). */
+export type AnyMessage = { [K in Kind]: Message<K> }[Kind];
+
 declare const verifiedBrand: unique symbol;
 
 /** Extra verified content the boundary attaches per kind (nested envelopes, already checked). */
@@ -28,10 +31,26 @@ export interface Attachments {
   commit: object;
   reply: object;
   checkpoint: object;
-  'view-change': object;
-  'new-view': object;
+  /** The stable checkpoint's proof and the prepared certificates, each nested envelope verified. */
+  'view-change': {
+    readonly proof: readonly VerifiedMessage<'checkpoint'>[];
+    readonly certificates: readonly VerifiedCertificate[];
+  };
+  /** The view changes the new primary used and its recomputed pre-prepares, all verified. */
+  'new-view': {
+    readonly viewChanges: readonly VerifiedMessage<'view-change'>[];
+    readonly prePrepares: readonly VerifiedMessage<'pre-prepare'>[];
+  };
   'fetch-state': object;
   'state-chunk': object;
+}
+
+/** A prepared certificate from a VIEW-CHANGE: a pre-prepare and 2f matching prepares, verified. */
+export interface VerifiedCertificate {
+  /** The pre-prepare of the primary of its view, with its verified batch. */
+  readonly prePrepare: VerifiedMessage<'pre-prepare'>;
+  /** At least 2f prepares from distinct backups matching (view, seq, digest). */
+  readonly prepares: readonly VerifiedMessage<'prepare'>[];
 }
 
 /** A message that passed the boundary: fields in range, signature (and nested ones) valid. */
