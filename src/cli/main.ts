@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * The `bftledger` command line. Each command lives in its own file under cli/ and is registered
+ * here with one line. Exit codes: 0 success, 1 the command found a problem, 2 bad usage.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerSim } from './sim.js';
+
+/** Exit code for bad usage (unknown option, invalid value, missing command). */
+const USAGE_EXIT_CODE = 2;
+
+/** The package version, read from package.json next to the build (or "0.0.0" if unreadable). */
+function packageVersion(): string {
+  for (const rel of ['../../../package.json', '../../package.json']) {
+    try {
+      const doc = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (doc.name === 'bftledger' && typeof doc.version === 'string') return doc.version;
+    } catch {
+      // Try the next location.
+    }
+  }
+  return '0.0.0';
+}
+
+/** The program with every command registered; exits are turned into CommanderErrors. */
+function buildProgram(): Command {
+  const program = new Command('bftledger')
+    .version(packageVersion())
+    .description(
+      'A Byzantine-fault-tolerant replicated ledger: PBFT replicas, clients and a deterministic simulator',
+    )
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  registerSim(program);
+  return program;
+}
+
+/** Runs the command line; sets the exit code rather than exiting, so output is flushed. */
+async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    process.exitCode = err.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,97 @@
+/**
+ * Campaigns: the same options over many seeds, with aggregate figures and the failing seeds (each
+ * replayable alone with `runSimulation({ ...options, seed })`).
+ */
+import type { SimOptions } from './options.js';
+import type { SimResult } from './result.js';
+import { runSimulation } from './run.js';
+
+/** A seed that produced violations. */
+export interface FailingSeed {
+  /** The seed. */
+  readonly seed: number;
+  /** Its violations, in order. */
+  readonly violations: readonly string[];
+}
+
+/** Aggregates over a campaign. */
+export interface CampaignResult {
+  /** Runs made. */
+  readonly runs: number;
+  /** Seeds with at least one violation, in run order. */
+  readonly failing: readonly FailingSeed[];
+  /** Violations over all runs. */
+  readonly violations: number;
+  /** Requests clients accepted, over all runs. */
+  readonly committedRequests: number;
+  /** Sequence numbers executed, over all runs. */
+  readonly executedBatches: number;
+  /** Virtual ms simulated, over all runs. */
+  readonly virtualMs: number;
+  /** Events processed, over all runs. */
+  readonly events: number;
+  /** Messages sent, over all runs. */
+  readonly messages: number;
+  /** State transfers, over all runs. */
+  readonly stateTransfers: number;
+  /** View changes started, over all runs and replicas. */
+  readonly viewChanges: number;
+  /** Runs that ended in a view other than 0. */
+  readonly runsWithNewView: number;
+  /** Frames refused at a boundary, by reason, over all runs. */
+  readonly rejected: Readonly<Record<string, number>>;
+}
+
+/** Called after each run (progress, streaming output); `index` counts from 0. */
+export type OnResult = (result: SimResult, index: number) => void;
+
+/** Runs `options` once per seed, in order; deterministic like each run. */
+export function runCampaign(
+  options: Omit<SimOptions, 'seed'>,
+  seeds: readonly number[],
+  onResult?: OnResult,
+): CampaignResult {
+  const failing: FailingSeed[] = [];
+  const rejected: Record<string, number> = {};
+  const sums = {
+    violations: 0,
+    committed: 0,
+    batches: 0,
+    virtualMs: 0,
+    events: 0,
+    messages: 0,
+    transfers: 0,
+    viewChanges: 0,
+    moved: 0,
+  };
+  for (const [index, seed] of seeds.entries()) {
+    const result = runSimulation({ ...options, seed });
+    if (result.violations.length > 0) failing.push({ seed, violations: result.violations });
+    sums.violations += result.violations.length;
+    sums.committed += result.committedRequests;
+    sums.batches += result.executedBatches;
+    sums.virtualMs += result.virtualMs;
+    sums.events += result.events;
+    sums.messages += result.messages;
+    sums.transfers += result.stateTransfers;
+    sums.viewChanges += result.viewChanges;
+    if (result.maxView > 0) sums.moved++;
+    for (const [reason, count] of Object.entries(result.rejected))
+      rejected[reason] = (rejected[reason] ?? 0) + count;
+    onResult?.(result, index);
+  }
+  return {
+    runs: seeds.length,
+    failing,
+    violations: sums.violations,
+    committedRequests: sums.committed,
+    executedBatches: sums.batches,
+    virtualMs: sums.virtualMs,
+    events: sums.events,
+    messages: sums.messages,
+    stateTransfers: sums.transfers,
+    viewChanges: sums.viewChanges,
+    runsWithNewView: sums.moved,
+    rejected,
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * Simulation options: what a caller may set, the defaults, and the validation shared by the API
+ * and the CLI (so `runSimulation` and `bftledger sim` refuse the same things with the same words).
+ */
+import type { PbftDeps, PbftReplica } from '../core/pbft/replica.js';
+import type { PbftConfig } from '../core/pbft/types.js';
+import { SIM_CRYPTO_SCHEMES, type SimCrypto } from './setup.js';
+
+/** Builds a replica; tests pass one that returns a deliberately faulty subclass. */
+export type ReplicaFactory = (config: PbftConfig, deps: PbftDeps) => PbftReplica;
+
+/** Everything that determines one simulated run. Same options, same result, bit for bit. */
+export interface SimOptions {
+  /** The run's seed (only its low 32 bits count). */
+  readonly seed: number;
+  /** Number of replicas n (>= 4); f = floor((n - 1) / 3). */
+  readonly replicas?: number;
+  /** Number of simulated clients. */
+  readonly clients?: number;
+  /** Requests issued in total across all clients, split evenly. */
+  readonly requests?: number;
+  /** Probability that a message is lost, in [0, 0.5). */
+  readonly loss?: number;
+  /** Probability that a message is delivered twice, in [0, 1). */
+  readonly dup?: number;
+  /** Probability that a message gets an extra delay of up to 10x maxDelayMs, in [0, 1). */
+  readonly reorder?: number;
+  /** Smallest one-way network delay in virtual ms. */
+  readonly minDelayMs?: number;
+  /** Largest one-way network delay (before reordering) in virtual ms. */
+  readonly maxDelayMs?: number;
+  /** Virtual ms between two ticks of a replica. */
+  readonly tickMs?: number;
+  /** Virtual ms a client waits for a result before sending its request to every replica. */
+  readonly clientTimeoutMs?: number;
+  /** Virtual time limit; requests still open then are liveness violations. */
+  readonly maxTimeMs?: number;
+  /** Virtual ms the cluster keeps running after the last client completed (catch-up, checkpoints). */
+  readonly drainMs?: number;
+  /** Signature scheme of every principal. */
+  readonly crypto?: SimCrypto;
+  /** Opening balance of each client's account. */
+  readonly startingBalance?: bigint;
+  /** Protocol parameters over the simulator's defaults (K = 16, L = 4K, batch 16). */
+  readonly configOverrides?: Partial<PbftConfig>;
+  /** Builds each replica; defaults to `new PbftReplica(config, deps)`. */
+  readonly replicaFactory?: ReplicaFactory;
+  /** Replica ids the checkers treat as faulty (their outputs are not held to the rules). */
+  readonly faulty?: readonly number[];
+  /** Pass each receiver's view and watermarks to the boundary, as the runtime does. */
+  readonly boundaryWindow?: boolean;
+  /** Stop at the end of the first event that produced a violation. */
+  readonly stopOnViolation?: boolean;
+}
+
+/** SimOptions with every default filled in (same meanings; see SimOptions). */
+export type ResolvedSimOptions = Required<Omit<SimOptions, 'replicaFactory' | 'faulty'>> & {
+  /** Faults tolerated: floor((n - 1) / 3). */
+  readonly f: number;
+  /** The replica factory, or undefined for the honest core. */
+  readonly replicaFactory: ReplicaFactory | undefined;
+  /** Replica ids treated as faulty by the checkers. */
+  readonly faulty: ReadonlySet<number>;
+};
+
+/** The simulator's defaults. */
+export const SIM_DEFAULTS = {
+  replicas: 4,
+  clients: 4,
+  requests: 200,
+  loss: 0,
+  dup: 0,
+  reorder: 0,
+  minDelayMs: 1,
+  maxDelayMs: 5,
+  tickMs: 10,
+  clientTimeoutMs: 200,
+  maxTimeMs: 120_000,
+  drainMs: 100,
+  crypto: 'keyed-hash' as SimCrypto,
+  startingBalance: 1_000_000n,
+  /** K: small, so campaigns exercise checkpoints, stable points and state transfer often. */
+  checkpointInterval: 16,
+  /** L defaults to this many checkpoint intervals (64 with K = 16). */
+  windowCheckpoints: 4,
+  /** Batch size: small, so batches fill and the pipeline is exercised. */
+  maxBatch: 16,
+  boundaryWindow: true,
+  stopOnViolation: true,
+} as const;
+
+/** A bad option value; `message` names the option and says what is allowed. */
+export class SimOptionError extends RangeError {
+  /** Stable code for callers that branch on the error type. */
+  readonly code = 'bad-sim-option';
+}
+
+/** Faults tolerated by n replicas: floor((n - 1) / 3). */
+export function faultsTolerated(n: number): number {
+  return Math.floor((n - 1) / 3);
+}
+
+/** Throws SimOptionError unless `v` is an integer in [lo, hi]. */
+function intIn(name: string, v: number, lo: number, hi: number): void {
+  if (!Number.isSafeInteger(v) || v < lo || v > hi) {
+    throw new SimOptionError(`${name} must be an integer in [${lo}, ${hi}], got ${v}`);
+  }
+}
+
+/** Throws SimOptionError unless `v` is a finite number in [lo, hi). */
+function probability(name: string, v: number, hi: number): void {
+  if (!Number.isFinite(v) || v < 0 || v >= hi) {
+    throw new SimOptionError(`${name} must be a number in [0, ${hi}), got ${v}`);
+  }
+}
+
+/** Throws SimOptionError unless `v` is a finite number > 0 (or >= 0 when `zero` is allowed). */
+function duration(name: string, v: number, zero = false): void {
+  if (!Number.isFinite(v) || v < 0 || (!zero && v === 0)) {
+    throw new SimOptionError(`${name} must be a finite number ${zero ? '>= 0' : '> 0'} (ms), got ${v}`);
+  }
+}
+
+/** Validates the protocol overrides the simulator depends on (K, L and the batch size). */
+function checkOverrides(o: Partial<PbftConfig>): void {
+  const k = o.checkpointInterval ?? SIM_DEFAULTS.checkpointInterval;
+  const l = o.watermarkWindow ?? k * SIM_DEFAULTS.windowCheckpoints;
+  intIn('checkpointInterval', k, 1, 1 << 20);
+  intIn('watermarkWindow', l, k, 1 << 24);
+  if (l % k !== 0)
+    throw new SimOptionError(`watermarkWindow (${l}) must be a multiple of checkpointInterval (${k})`);
+  intIn('maxBatch', o.maxBatch ?? SIM_DEFAULTS.maxBatch, 1, 512);
+}
+
+/** Fills defaults and validates; throws SimOptionError with a clear message on the first bad value. */
+export function resolveOptions(o: SimOptions): ResolvedSimOptions {
+  const d = SIM_DEFAULTS;
+  const r = {
+    seed: o.seed,
+    replicas: o.replicas ?? d.replicas,
+    clients: o.clients ?? d.clients,
+    requests: o.requests ?? d.requests,
+    loss: o.loss ?? d.loss,
+    dup: o.dup ?? d.dup,
+    reorder: o.reorder ?? d.reorder,
+    minDelayMs: o.minDelayMs ?? d.minDelayMs,
+    maxDelayMs: o.maxDelayMs ?? d.maxDelayMs,
+    tickMs: o.tickMs ?? d.tickMs,
+    clientTimeoutMs: o.clientTimeoutMs ?? d.clientTimeoutMs,
+    maxTimeMs: o.maxTimeMs ?? d.maxTimeMs,
+    drainMs: o.drainMs ?? d.drainMs,
+    crypto: o.crypto ?? d.crypto,
+    startingBalance: o.startingBalance ?? d.startingBalance,
+  };
+  intIn('seed', r.seed, 0, 0xffffffff);
+  intIn('replicas', r.replicas, 4, 256);
+  intIn('clients', r.clients, 1, 10_000);
+  intIn('requests', r.requests, 0, 100_000_000);
+  probability('loss', r.loss, 0.5);
+  probability('dup', r.dup, 1);
+  probability('reorder', r.reorder, 1);
+  duration('minDelayMs', r.minDelayMs, true);
+  duration('maxDelayMs', r.maxDelayMs, true);
+  if (r.maxDelayMs < r.minDelayMs) {
+    throw new SimOptionError(`maxDelayMs (${r.maxDelayMs}) must be >= minDelayMs (${r.minDelayMs})`);
+  }
+  duration('tickMs', r.tickMs);
+  duration('clientTimeoutMs', r.clientTimeoutMs);
+  duration('maxTimeMs', r.maxTimeMs);
+  duration('drainMs', r.drainMs, true);
+  if (!SIM_CRYPTO_SCHEMES.includes(r.crypto)) {
+    throw new SimOptionError(
+      `crypto must be one of ${SIM_CRYPTO_SCHEMES.join(', ')}, got ${String(r.crypto)}`,
+    );
+  }
+  if (typeof r.startingBalance !== 'bigint' || r.startingBalance < 0n) {
+    throw new SimOptionError('startingBalance must be a non-negative bigint');
+  }
+  const configOverrides = o.configOverrides ?? {};
+  checkOverrides(configOverrides);
+  const faulty = new Set(o.faulty ?? []);
+  for (const id of faulty) intIn('faulty replica id', id, 0, r.replicas - 1);
+  return {
+    ...r,
+    f: faultsTolerated(r.replicas),
+    configOverrides,
+    replicaFactory: o.replicaFactory,
+    faulty,
+    boundaryWindow: o.boundaryWindow ?? d.boundaryWindow,
+    stopOnViolation: o.stopOnViolation ?? d.stopOnViolation,
+  };
+}

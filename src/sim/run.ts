@@ -1,0 +1,283 @@
+/**
+ * The simulator's driver: n replicas of the real PBFT core and closed-loop clients on a virtual
+ * clock, talking only through envelope bytes over a seeded faulty network, every frame checked by
+ * the real boundary before a core or client sees it, and every step watched by the checkers.
+ * A run is a pure function of its options: same options, same result, bit for bit.
+ */
+
+import type { Input, Output } from '../core/pbft/types.js';
+import { type Prng, seededRng } from '../core/prng.js';
+import { openFrame } from '../messages/boundary.js';
+import { CheckerSuite } from './checkers.js';
+import { type ClientHost, type Completion, SimClient } from './client.js';
+import { EventQueue } from './event-queue.js';
+import { type Delivery, type Endpoint, SimNetwork } from './network.js';
+import { type ResolvedSimOptions, resolveOptions, type SimOptions } from './options.js';
+import { ReplicaHost } from './replica-host.js';
+import { buildResult, type RunTotals, type SimResult } from './result.js';
+import { buildWorld, type SimWorld } from './setup.js';
+
+export type { SimResult } from './result.js';
+
+/** Everything that can happen at an instant of virtual time. */
+type SimEvent =
+  | { readonly type: 'tick'; readonly replica: number }
+  | { readonly type: 'client-start'; readonly client: number }
+  | { readonly type: 'client-timer'; readonly client: number; readonly timestamp: number }
+  | Delivery;
+
+/** One simulated run; use `runSimulation`. */
+class Simulation {
+  /** Options with defaults. */
+  private readonly o: ResolvedSimOptions;
+  /** Keys, principals, genesis. */
+  private readonly world: SimWorld;
+  /** The agenda. */
+  private readonly queue = new EventQueue<SimEvent>();
+  /** The network. */
+  private readonly network: SimNetwork;
+  /** Replicas by id. */
+  private readonly hosts: ReplicaHost[];
+  /** Clients by id. */
+  private readonly clients: SimClient[];
+  /** Safety and liveness checkers. */
+  private readonly checkers: CheckerSuite;
+  /** Counters the result reports. */
+  private readonly totals: RunTotals = {
+    events: 0,
+    executedOutputs: 0,
+    stateTransfers: 0,
+    viewChanges: 0,
+    newViews: 0,
+    rejected: {},
+    ignored: {},
+  };
+  /** Completions in the order clients accepted them. */
+  private readonly completions: Completion[] = [];
+  /** Current virtual time, ms. */
+  private now = 0;
+
+  constructor(options: SimOptions) {
+    this.o = resolveOptions(options);
+    const o = this.o;
+    const rng = seededRng(o.seed);
+    this.world = buildWorld({
+      seed: o.seed,
+      n: o.replicas,
+      f: o.f,
+      clients: o.clients,
+      crypto: o.crypto,
+      startingBalance: o.startingBalance,
+    });
+    this.network = new SimNetwork(o, rng.fork('network'), (at, d) => this.queue.push(at, d));
+    this.hosts = Array.from(
+      { length: o.replicas },
+      (_, id) =>
+        new ReplicaHost(id, this.world, o, (seq, digest) => this.checkers.boundaryDigest(id, seq, digest)),
+    );
+    this.checkers = new CheckerSuite({
+      n: o.replicas,
+      f: o.f,
+      checkpointInterval: this.hosts[0]?.config.checkpointInterval ?? 1,
+      genesisTotal: this.world.genesisTotal,
+      accounts: this.world.accounts,
+      isCorrect: (id) => !o.faulty.has(id),
+    });
+    this.clients = this.makeClients(rng.fork('clients'));
+    this.scheduleStart(rng.fork('start'));
+  }
+
+  /** Builds the clients, splitting the request total evenly (the first ones take the remainder). */
+  private makeClients(rng: Prng): SimClient[] {
+    const { clients, requests } = this.o;
+    const host: ClientHost = {
+      n: this.o.replicas,
+      f: this.o.f,
+      cluster: this.world.cluster,
+      boundary: { cluster: this.world.cluster, principals: this.world.principals },
+      timeoutMs: this.o.clientTimeoutMs,
+      send: (client, replica, bytes) =>
+        this.network.send(this.now, { role: 'client', id: client }, { role: 'replica', id: replica }, bytes),
+      setTimer: (client, timestamp, delayMs) =>
+        this.queue.push(this.now + delayMs, { type: 'client-timer', client, timestamp }),
+      issued: (client, timestamp) => this.checkers.issued(client, timestamp),
+      completed: (c) => {
+        this.completions.push(c);
+        this.checkers.completed(c);
+      },
+      rejected: (reason) => this.countRejected(reason),
+    };
+    return this.world.clients.map((key, id) => {
+      const share = Math.floor(requests / clients) + (id < requests % clients ? 1 : 0);
+      const workload = {
+        requests: share,
+        accounts: this.world.accounts,
+        issuer: id === 0,
+        startingBalance: this.o.startingBalance,
+      };
+      return new SimClient(id, key.signer, rng.fork(`client/${id}`), host, workload);
+    });
+  }
+
+  /** First tick of each replica (staggered within one period) and each client's start. */
+  private scheduleStart(rng: Prng): void {
+    for (const host of this.hosts)
+      this.queue.push(rng.uniform(0, this.o.tickMs), { type: 'tick', replica: host.id });
+    for (const client of this.clients)
+      this.queue.push(rng.uniform(0, this.o.maxDelayMs), { type: 'client-start', client: client.id });
+  }
+
+  /** Runs to completion (plus the drain period), to the time limit, or to the first violation. */
+  run(): SimResult {
+    let doneAt: number | undefined;
+    for (;;) {
+      const at = this.queue.peekTime();
+      if (at === undefined || at > this.o.maxTimeMs) break;
+      if (doneAt !== undefined && at > doneAt + this.o.drainMs) break;
+      const next = this.queue.pop();
+      if (next === undefined) break;
+      this.now = next.at;
+      this.totals.events++;
+      this.dispatch(next.event);
+      if (this.o.stopOnViolation && this.checkers.violations.length > 0) break;
+      if (doneAt === undefined && this.clients.every((c) => c.done)) doneAt = this.now;
+    }
+    return this.finish();
+  }
+
+  /** Handles one event. */
+  private dispatch(e: SimEvent): void {
+    switch (e.type) {
+      case 'tick':
+        this.queue.push(this.now + this.o.tickMs, e);
+        this.stepReplica(e.replica, { type: 'tick' });
+        return;
+      case 'client-start':
+        this.clients[e.client]?.issueNext(this.now);
+        return;
+      case 'client-timer':
+        this.clients[e.client]?.onTimeout(e.timestamp);
+        return;
+      case 'deliver':
+        this.deliver(e);
+        return;
+    }
+  }
+
+  /** Delivers bytes: a client verifies them itself; a replica's boundary opens them first. */
+  private deliver(d: Delivery): void {
+    if (d.to.role === 'client') {
+      const client = this.clients[d.to.id];
+      if (client === undefined) return;
+      client.onFrame(d.bytes, this.now);
+      client.issueNext(this.now);
+      return;
+    }
+    const host = this.hosts[d.to.id];
+    if (host === undefined || !host.alive) return;
+    const opened = openFrame(d.bytes, host.boundary());
+    if (!opened.ok) {
+      this.countRejected(opened.reason);
+      return;
+    }
+    this.stepReplica(host.id, { type: 'message', msg: opened.value });
+  }
+
+  /** Steps one replica, carries out its outputs, and runs the per-step checks. */
+  private stepReplica(id: number, input: Input): void {
+    const host = this.hosts[id];
+    if (host === undefined || !host.alive) return;
+    let outs: Output[];
+    try {
+      outs = host.step(input);
+    } catch (err) {
+      host.alive = false;
+      this.checkers.crashed(id, host.replica.lastExecuted, err);
+      return;
+    }
+    let changed = false;
+    for (const out of outs) {
+      this.checkers.output(id, out);
+      changed = this.carryOut(id, out) || changed;
+    }
+    if (changed) this.checkers.ledger(id, host.replica.lastExecuted, host.stateMachine.inner.ledger);
+    try {
+      host.replica.assertInvariants();
+    } catch (err) {
+      this.checkers.invariant(id, host.replica.lastExecuted, err);
+    }
+  }
+
+  /** Carries out one output; true when it changed the replica's ledger. */
+  private carryOut(id: number, out: Output): boolean {
+    const from: Endpoint = { role: 'replica', id };
+    switch (out.type) {
+      case 'send':
+        this.network.send(this.now, from, { role: 'replica', id: out.to }, out.msg.bytes);
+        return false;
+      case 'broadcast':
+        for (let to = 0; to < this.o.replicas; to++) {
+          if (to !== id) this.network.send(this.now, from, { role: 'replica', id: to }, out.msg.bytes);
+        }
+        return false;
+      case 'reply':
+        this.network.send(this.now, from, { role: 'client', id: out.client }, out.msg.bytes);
+        return false;
+      case 'executed':
+        this.totals.executedOutputs++;
+        return true;
+      case 'state-transferred':
+        this.totals.stateTransfers++;
+        return true;
+      case 'view-change':
+        this.totals.viewChanges++;
+        return false;
+      case 'new-view':
+        this.totals.newViews++;
+        return false;
+      case 'ignored':
+        this.totals.ignored[out.reason] = (this.totals.ignored[out.reason] ?? 0) + 1;
+        return false;
+      default:
+        return false;
+    }
+  }
+
+  /** Counts a refused frame by reason. */
+  private countRejected(reason: string): void {
+    this.totals.rejected[reason] = (this.totals.rejected[reason] ?? 0) + 1;
+  }
+
+  /** End-of-run checks and the result. */
+  private finish(): SimResult {
+    const open = this.clients
+      .filter((c) => !c.done)
+      .map((c) => ({
+        client: c.id,
+        done: c.completedCount,
+        total: c.totalRequests,
+        pending: c.pendingTimestamp,
+      }));
+    if (!this.o.stopOnViolation || this.checkers.violations.length === 0) {
+      this.checkers.finish(open, Math.round(this.now));
+    }
+    return buildResult({
+      seed: this.o.seed,
+      virtualMs: this.now,
+      checkers: this.checkers,
+      completions: this.completions,
+      network: this.network.stats,
+      totals: this.totals,
+      replicas: this.hosts.map((h) => ({
+        lastExecuted: h.replica.lastExecuted,
+        view: h.replica.view,
+        digest: h.stateMachine.digest(),
+      })),
+    });
+  }
+}
+
+/** Runs one simulation; fully deterministic given `options`. Throws SimOptionError on bad options. */
+export function runSimulation(options: SimOptions): SimResult {
+  return new Simulation(options).run();
+}
