@@ -56,6 +56,8 @@ class Simulation {
   private readonly completions: Completion[] = [];
   /** Current virtual time, ms. */
   private now = 0;
+  /** Clients whose whole workload completed: the run winds down when all are. */
+  private doneClients = 0;
 
   constructor(options: SimOptions) {
     this.o = resolveOptions(options);
@@ -84,6 +86,7 @@ class Simulation {
       isCorrect: (id) => !o.faulty.has(id),
     });
     this.clients = this.makeClients(rng.fork('clients'));
+    this.doneClients = this.clients.filter((c) => c.done).length;
     this.scheduleStart(rng.fork('start'));
   }
 
@@ -104,6 +107,7 @@ class Simulation {
       completed: (c) => {
         this.completions.push(c);
         this.checkers.completed(c);
+        if (this.clients[c.client]?.done === true) this.doneClients++;
       },
       rejected: (reason) => this.countRejected(reason),
     };
@@ -140,7 +144,7 @@ class Simulation {
       this.totals.events++;
       this.dispatch(next.event);
       if (this.o.stopOnViolation && this.checkers.violations.length > 0) break;
-      if (doneAt === undefined && this.clients.every((c) => c.done)) doneAt = this.now;
+      if (doneAt === undefined && this.doneClients === this.clients.length) doneAt = this.now;
     }
     return this.finish();
   }
