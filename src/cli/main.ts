@@ -5,7 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerClient } from './client.js';
+import { registerInit } from './init.js';
+import { registerKeygen } from './keygen.js';
+import { registerReplica } from './replica.js';
 import { registerSim } from './sim.js';
+import { registerStatus } from './status.js';
+import { registerUp } from './up.js';
 
 /** Exit code for bad usage (unknown option, invalid value, missing command). */
 const USAGE_EXIT_CODE = 2;
@@ -35,7 +41,13 @@ function buildProgram(): Command {
     )
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
+  registerInit(program);
+  registerKeygen(program);
   registerSim(program);
+  registerReplica(program);
+  registerUp(program);
+  registerClient(program);
+  registerStatus(program);
   return program;
 }
 

@@ -1,0 +1,111 @@
+/**
+ * `bftledger up [--dir DIR] [--replicas N]`: initialises DIR if it holds no cluster yet, then runs
+ * the whole local network as separate processes, one `bftledger replica` per replica (logs in
+ * DIR/logs/), with a live status line. Ctrl-C (or SIGTERM) stops every replica cleanly.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { clusterPath, initCluster, loadCluster } from '../config/index.js';
+import { integer } from './parse.js';
+import { clusterStatus } from './status.js';
+
+/** Options of `up`. */
+interface UpCliOptions {
+  /** Network directory. */
+  dir: string;
+  /** Replicas (only used when initialising). */
+  replicas: number;
+  /** Clients (only used when initialising). */
+  clients: number;
+  /** First port (only used when initialising). */
+  basePort: number;
+  /** Seconds between status lines when stdout is not a terminal (0: never). */
+  statusEvery: number;
+}
+
+/** The CLI entry script, to start replicas with the same build. */
+const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+
+/** Starts one replica process with its output appended to DIR/logs/replica-I.log. */
+export function spawnReplica(dir: string, id: number, extra: readonly string[] = []): ChildProcess {
+  const logs = join(dir, 'logs');
+  mkdirSync(logs, { recursive: true });
+  const child = spawn(process.execPath, [MAIN, 'replica', '--dir', dir, '--id', String(id), ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(join(logs, `replica-${id}.log`), { flags: 'a' });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return child;
+}
+
+/** One line summarising the network. */
+function statusLine(all: object[]): string {
+  const parts = all.map((s) => {
+    const r = s as { id: number; view?: number; lastExecuted?: number; error?: string; stateDigest?: string };
+    if (r.error !== undefined) return `r${r.id}:down`;
+    return `r${r.id}:v${r.view}/seq${r.lastExecuted}/${r.stateDigest?.slice(0, 8)}`;
+  });
+  return `${new Date().toISOString().slice(11, 19)} ${parts.join('  ')}`;
+}
+
+async function runUp(o: UpCliOptions): Promise<void> {
+  const dir = resolve(o.dir);
+  if (!existsSync(clusterPath(dir))) {
+    initCluster({ dir, replicas: o.replicas, clients: o.clients, basePort: o.basePort });
+    console.log(
+      `initialised a ${o.replicas}-replica network in ${dir} (development keys in ${join(dir, 'keys')})`,
+    );
+  }
+  const cluster = loadCluster(dir);
+  const children = cluster.replicas.map((r) => spawnReplica(dir, r.id));
+  console.log(`started ${children.length} replicas; logs in ${join(dir, 'logs')}; Ctrl-C stops them`);
+  console.log(`try: bftledger client --dir ${o.dir} transfer --to client-1 --amount 10`);
+  const tty = process.stdout.isTTY === true;
+  let stopping = false;
+  const timer = setInterval(
+    () => {
+      void clusterStatus(dir).then((all) => {
+        if (stopping) return;
+        if (tty) process.stdout.write(`\r${statusLine(all)}\u001b[K`);
+        else console.log(statusLine(all));
+      });
+    },
+    tty ? 500 : Math.max(1, o.statusEvery) * 1000,
+  );
+  if (!tty && o.statusEvery === 0) clearInterval(timer);
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(timer);
+    if (tty) process.stdout.write('\n');
+    console.log('stopping replicas...');
+    for (const c of children) c.kill('SIGTERM');
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await Promise.all(children.map((c) => new Promise((done) => c.once('exit', done))));
+  clearInterval(timer);
+  console.log('all replicas stopped');
+}
+
+/** Registers `up`. */
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('run a whole local network, one process per replica (initialises --dir if needed)')
+    .option('--dir <dir>', 'network directory', 'network')
+    .option('--replicas <n>', 'replicas when initialising', integer(4, 100), 4)
+    .option('--clients <c>', 'clients when initialising', integer(1, 1000), 4)
+    .option('--base-port <port>', 'first TCP port when initialising', integer(1024, 65000), 7000)
+    .option(
+      '--status-every <seconds>',
+      'status line period without a terminal (0: none)',
+      integer(0, 3600),
+      5,
+    )
+    .action((o: UpCliOptions) => runUp(o));
+}

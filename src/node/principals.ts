@@ -1,0 +1,48 @@
+/**
+ * The cluster's principals as the boundary needs them: one Ed25519 verifier per replica and per
+ * client, built once (turning key bytes into a native key object costs about as much as a verify),
+ * and a cache of envelopes already verified so none is verified twice.
+ */
+import type { Cluster } from '../config/cluster.js';
+import { hexOf, maxFaulty } from '../core/quorum.js';
+import { sha256 } from '../crypto/hash.js';
+import { Ed25519Verifier } from '../crypto/index.js';
+import type { KnownValid, Principals } from '../messages/boundary.js';
+
+/** Principals of a cluster, verifiers built once. */
+export function principalsOf(cluster: Cluster): Principals {
+  const replicas = cluster.replicas.map((r) => Ed25519Verifier.fromPublicKey(r.publicKey));
+  const clients = cluster.clients.map((c) => Ed25519Verifier.fromPublicKey(c.publicKey));
+  return {
+    n: replicas.length,
+    f: cluster.f ?? maxFaulty(replicas.length),
+    replica: (id) => replicas[id],
+    client: (id) => clients[id],
+  };
+}
+
+/**
+ * Remembers the digests of envelopes whose signatures verified, so an envelope seen twice (a
+ * request received directly and again inside a pre-prepare, a certificate relayed again) is
+ * verified once. Bounded: the oldest entries are forgotten first.
+ */
+export class VerifiedCache {
+  /** Hex digests of verified envelopes, in insertion order. */
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly capacity = 20_000) {}
+
+  /** The `known` callback for the boundary. */
+  readonly known: KnownValid = (envelope) => this.seen.has(hexOf(sha256(envelope)));
+
+  /** Records every envelope of a frame that fully verified. */
+  remember(envelopes: readonly Uint8Array[]): void {
+    for (const e of envelopes) {
+      this.seen.add(hexOf(sha256(e)));
+      if (this.seen.size > this.capacity) {
+        const oldest = this.seen.values().next().value;
+        if (oldest !== undefined) this.seen.delete(oldest);
+      }
+    }
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * The replica runtime: drives the pure PBFT core with real time (a tick every `tickMs`), the
+ * libp2p transport, LevelDB storage and the ledger. Frames pass the boundary with their signatures
+ * verified off the event loop (node's asynchronous verify runs on libuv's thread pool); outputs
+ * go through the pipeline that makes persists durable before any later send leaves.
+ */
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import {
+  type Cluster,
+  genesisOf,
+  loadCluster,
+  loadKey,
+  loadSigner,
+  pbftConfigOf,
+} from '../config/cluster.js';
+import { PbftReplica } from '../core/pbft/replica.js';
+import type { Input, Output, PbftConfig } from '../core/pbft/types.js';
+import { hexOf } from '../core/quorum.js';
+import { sha256 } from '../crypto/hash.js';
+import { LedgerStateMachine } from '../ledger/state-machine.js';
+import { type BoundaryContext, parseFrame, verifyFrameAsync } from '../messages/boundary.js';
+import { startTransport } from '../net/node.js';
+import type { Transport } from '../net/types.js';
+import { LevelStore } from '../storage/level-store.js';
+import { recoverState } from '../storage/recover.js';
+import { ReplicaMetrics } from './metrics.js';
+import { OutputPipeline } from './output-pipeline.js';
+import { principalsOf, VerifiedCache } from './principals.js';
+import { type ReplicaStatus, statusOf } from './status.js';
+
+/** How to start a replica. */
+export interface ReplicaNodeOptions {
+  /** The network directory: cluster.json, keys/, data/. */
+  readonly dir: string;
+  /** This replica's id. */
+  readonly id: number;
+  /** Structured logger. */
+  readonly logger: Logger;
+  /** Builds the core (Byzantine wrappers hook in here); defaults to the honest replica. */
+  readonly makeCore?: (config: PbftConfig, build: () => PbftReplica) => PbftReplica;
+  /** Serve /metrics and /status on the configured port (default true). */
+  readonly http?: boolean;
+}
+
+/** A running replica process's runtime. */
+export class ReplicaNode {
+  /** The transport, set once started. */
+  private transport: Transport | undefined;
+  /** The HTTP server for /metrics and /status. */
+  private server: Server | undefined;
+  /** The tick timer. */
+  private ticker: NodeJS.Timeout | undefined;
+  /** First time each pending request (client:timestamp) reached this replica, for commit latency. */
+  private readonly arrivals = new Map<string, number>();
+  /** Envelopes verified already. */
+  private readonly cache = new VerifiedCache();
+  /** Persist-before-send ordering. */
+  readonly pipeline: OutputPipeline;
+  /** Metrics. */
+  readonly metrics = new ReplicaMetrics();
+  /** Peer id of each replica, by id. */
+  private readonly replicaPeers: string[];
+  /** Peer id of each client, by id. */
+  private readonly clientPeers: string[];
+  /** True once stopping: no more steps. */
+  private stopped = false;
+
+  private constructor(
+    readonly cluster: Cluster,
+    readonly core: PbftReplica,
+    private readonly stateMachine: LedgerStateMachine,
+    private readonly store: LevelStore,
+    private readonly ctx: BoundaryContext,
+    private readonly options: ReplicaNodeOptions,
+  ) {
+    this.pipeline = new OutputPipeline(store, (err) => this.fatal('storage failed', err));
+    this.replicaPeers = cluster.replicas.map((r) => r.peerId);
+    this.clientPeers = cluster.clients.map((c) => c.peerId);
+  }
+
+  /** Loads the configuration and keys, recovers from disk, and joins the network. */
+  static async start(options: ReplicaNodeOptions): Promise<ReplicaNode> {
+    const { dir, id, logger } = options;
+    const cluster = loadCluster(dir);
+    const signer = loadSigner(dir, 'replica', id);
+    const config = pbftConfigOf(cluster, id);
+    const ctx: BoundaryContext = {
+      cluster: cluster.clusterId,
+      principals: principalsOf(cluster),
+      maxBatch: config.maxBatch,
+    };
+    const store = await LevelStore.open(join(dir, 'data', `replica-${id}`));
+    const { state, refused } = recoverState(await store.load(), ctx);
+    const stateMachine = new LedgerStateMachine(genesisOf(cluster), sha256);
+    const build = () => PbftReplica.recover(config, { signer, stateMachine, hash: sha256 }, state);
+    const core = options.makeCore?.(config, build) ?? build();
+    logger.info(
+      { view: core.view, lastExecuted: core.lastExecuted, stable: core.lowWatermark, refused },
+      'recovered from disk',
+    );
+    const node = new ReplicaNode(cluster, core, stateMachine, store, ctx, options);
+    await node.listen();
+    return node;
+  }
+
+  private async listen(): Promise<void> {
+    const { cluster, options } = this;
+    const self = cluster.replicas[options.id]!;
+    const p = cluster.parameters;
+    this.transport = await startTransport({
+      secretKey: loadKey(options.dir, 'replica', options.id, cluster).secretKey,
+      listen: [self.address],
+      peers: [
+        ...cluster.replicas
+          .filter((r) => r.id !== options.id)
+          .map((r) => ({ peerId: r.peerId, addrs: [r.address] })),
+        ...cluster.clients.map((c) => ({ peerId: c.peerId, addrs: [] })),
+      ],
+      maxFrameBytes: p.maxFrameBytes,
+      maxQueueBytes: p.maxQueueBytes,
+      onFrame: (from, frame) => this.onFrame(from, frame),
+      onPeer: () => this.metrics.peersConnected.set(this.transport?.connectedPeers().length ?? 0),
+    });
+    if (options.http !== false) await this.serveHttp(self.metricsPort);
+    this.ticker = setInterval(() => this.step({ type: 'tick' }), p.tickMs);
+    options.logger.info({ peerId: this.transport.peerId, address: self.address }, 'replica listening');
+  }
+
+  /** A frame from the network: boundary checks, signatures off the event loop, then the core. */
+  private onFrame(_from: string, frame: Uint8Array): void {
+    if (this.stopped) return;
+    const parsed = parseFrame(frame, { ...this.ctx, window: this.core.boundaryWindow() });
+    if (!parsed.ok) {
+      this.metrics.rejected.inc({ reason: parsed.reason });
+      return;
+    }
+    void verifyFrameAsync(parsed.value, this.cache.known).then((checked) => {
+      if (!checked.ok) {
+        this.metrics.rejected.inc({ reason: checked.reason });
+        return;
+      }
+      this.cache.remember(parsed.value.signatures.map((s) => s.envelope));
+      const msg = checked.value;
+      this.metrics.messagesIn.inc({ kind: msg.kind });
+      if (msg.kind === 'request') {
+        const key = `${msg.body.client}:${msg.body.timestamp}`;
+        if (!this.arrivals.has(key) && this.arrivals.size < 100_000)
+          this.arrivals.set(key, performance.now());
+      }
+      this.step({ type: 'message', msg });
+    });
+  }
+
+  /** Steps the core and carries out its outputs. A throw from the core is a bug: stop loudly. */
+  private step(input: Input): void {
+    if (this.stopped) return;
+    let outs: Output[];
+    try {
+      outs = this.core.step(input);
+    } catch (err) {
+      this.fatal('core invariant violated', err);
+      return;
+    }
+    for (const out of outs) this.carryOut(out);
+    this.metrics.view.set(this.core.view);
+    this.metrics.lastExecuted.set(this.core.lastExecuted);
+  }
+
+  private carryOut(out: Output): void {
+    const log = this.options.logger;
+    switch (out.type) {
+      case 'persist':
+        return this.pipeline.persist(out.record);
+      case 'send':
+        return this.sendTo(this.replicaPeers[out.to], out.msg.kind, out.msg.bytes);
+      case 'broadcast':
+        for (const [id, peer] of this.replicaPeers.entries()) {
+          if (id !== this.options.id) this.sendTo(peer, out.msg.kind, out.msg.bytes);
+        }
+        return;
+      case 'reply':
+        return this.sendTo(this.clientPeers[out.client], 'reply', out.msg.bytes);
+      case 'executed':
+        return this.onExecuted(out);
+      case 'stable':
+        this.metrics.stableCheckpoint.set(out.seq);
+        return;
+      case 'view-change':
+        this.metrics.viewChanges.inc();
+        log.warn({ view: out.view }, 'view change started');
+        return;
+      case 'new-view':
+        this.metrics.newViews.inc();
+        log.info({ view: out.view, primary: out.primary }, 'new view installed');
+        return;
+      case 'state-transferred':
+        this.metrics.stateTransfers.inc();
+        log.info({ seq: out.seq, digest: hexOf(out.stateDigest) }, 'state transferred');
+        return;
+      case 'bad-peer':
+        log.warn({ peer: out.peer, reason: out.reason }, 'peer served bad state');
+        return;
+      case 'ignored':
+        this.metrics.ignored.inc({ reason: out.reason });
+        return;
+    }
+  }
+
+  private sendTo(peerId: string | undefined, kind: string, bytes: Uint8Array): void {
+    if (peerId === undefined) return;
+    this.metrics.messagesOut.inc({ kind });
+    this.pipeline.send(() => this.transport?.send(peerId, bytes));
+  }
+
+  private onExecuted(out: Extract<Output, { type: 'executed' }>): void {
+    this.metrics.batchSize.observe(out.requests.length);
+    const now = performance.now();
+    for (const r of out.requests) {
+      const key = `${r.body.client}:${r.body.timestamp}`;
+      const at = this.arrivals.get(key);
+      if (at !== undefined) {
+        this.metrics.commitLatency.observe((now - at) / 1000);
+        this.arrivals.delete(key);
+      }
+    }
+  }
+
+  /** What `bftledger status` shows for this replica. */
+  status(): ReplicaStatus {
+    return statusOf(this.core, this.stateMachine, this.transport, this.cluster, this.options.id);
+  }
+
+  private async serveHttp(port: number): Promise<void> {
+    this.server = createServer((req, res) => {
+      if (req.url === '/metrics') {
+        for (const [counter, value] of Object.entries(this.transport?.counters ?? {})) {
+          this.metrics.transport.set({ counter }, value);
+        }
+        void this.metrics.registry.metrics().then((text) => {
+          res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
+          res.end(text);
+        });
+      } else if (req.url === '/status') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(this.status()));
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  }
+
+  private fatal(what: string, err: unknown): void {
+    this.options.logger.fatal({ err }, what);
+    void this.stop().finally(() => process.exit(70));
+  }
+
+  /** Stops ticking, flushes what must be durable, and leaves the network. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.ticker) clearInterval(this.ticker);
+    await this.pipeline.drain().catch(() => undefined);
+    await this.transport?.stop();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.store.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,50 @@
+/** The JSON a replica reports on /status and `bftledger status` prints, one object per replica. */
+import type { Cluster } from '../config/cluster.js';
+import type { PbftReplica } from '../core/pbft/replica.js';
+import { hexOf } from '../core/quorum.js';
+import type { LedgerStateMachine } from '../ledger/state-machine.js';
+import type { Transport } from '../net/types.js';
+
+/** One replica's status. */
+export interface ReplicaStatus {
+  /** Replica id. */
+  readonly id: number;
+  /** Current view (the target view while a view change is in progress). */
+  readonly view: number;
+  /** Primary of the current view. */
+  readonly primary: number;
+  /** Whether a view change is in progress. */
+  readonly changingView: boolean;
+  /** Highest sequence number executed. */
+  readonly lastExecuted: number;
+  /** Last stable checkpoint. */
+  readonly stableCheckpoint: number;
+  /** Ledger state digest (Merkle root) after `lastExecuted`, hex. */
+  readonly stateDigest: string;
+  /** Number of peers (replicas and clients) connected. */
+  readonly peersConnected: number;
+  /** Replica ids connected. */
+  readonly replicasConnected: readonly number[];
+}
+
+/** Builds the status of a running replica. */
+export function statusOf(
+  core: PbftReplica,
+  stateMachine: LedgerStateMachine,
+  transport: Transport | undefined,
+  cluster: Cluster,
+  id: number,
+): ReplicaStatus {
+  const connected = new Set(transport?.connectedPeers() ?? []);
+  return {
+    id,
+    view: core.view,
+    primary: core.primary(),
+    changingView: core.changingView,
+    lastExecuted: core.lastExecuted,
+    stableCheckpoint: core.lowWatermark,
+    stateDigest: hexOf(stateMachine.digest()),
+    peersConnected: connected.size,
+    replicasConnected: cluster.replicas.filter((r) => connected.has(r.peerId)).map((r) => r.id),
+  };
+}
