@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerBench } from './bench.js';
 import { registerClient } from './client.js';
+import { registerEvidence } from './evidence.js';
 import { registerInit } from './init.js';
 import { registerKeygen } from './keygen.js';
 import { registerReplica } from './replica.js';
@@ -48,6 +50,8 @@ function buildProgram(): Command {
   registerUp(program);
   registerClient(program);
   registerStatus(program);
+  registerBench(program);
+  registerEvidence(program);
   return program;
 }
 

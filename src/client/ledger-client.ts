@@ -16,7 +16,12 @@ import {
   encodeTransfer,
   RESULT_CODE_NAMES,
 } from '../ledger/index.js';
-import { type BoundaryContext, openFrame } from '../messages/boundary.js';
+import {
+  type BoundaryContext,
+  type ParsedFrame,
+  parseFrame,
+  verifyFrameAsync,
+} from '../messages/boundary.js';
 import { seal } from '../messages/envelope.js';
 import type { Message } from '../messages/types.js';
 import { startTransport } from '../net/node.js';
@@ -65,7 +70,7 @@ export interface ClientOptions {
 interface InFlight {
   readonly request: Message<'request'>;
   /** Replies by replica, keyed by (seq, result) so only matching ones count together. */
-  readonly votes: Map<string, Map<number, Message<'reply'>>>;
+  readonly votes: Map<string, Map<number, ParsedFrame>>;
   readonly resolve: (o: Outcome) => void;
   readonly reject: (e: Error) => void;
   timer: NodeJS.Timeout | undefined;
@@ -182,12 +187,17 @@ export class LedgerClient {
     flight.timer = setTimeout(() => this.retransmit(flight), flight.intervalMs);
   }
 
+  /**
+   * A reply: parsed without signatures first; once f + 1 replicas agree on (seq, result), only
+   * those f + 1 signatures are verified (off the event loop). A reply that fails is dropped and
+   * its group waits for another replica.
+   */
   private onFrame(frame: Uint8Array): void {
     const flight = this.inFlight;
-    const opened = openFrame(frame, this.ctx);
-    if (!flight || !opened.ok || opened.value.kind !== 'reply') return;
-    const reply = opened.value;
-    const { client, timestamp, seq, result, view } = reply.body;
+    const parsed = parseFrame(frame, this.ctx);
+    if (!flight || !parsed.ok || parsed.value.message.kind !== 'reply') return;
+    const reply = parsed.value.message;
+    const { client, timestamp, seq, result } = reply.body;
     if (client !== this.options.id || timestamp !== flight.request.body.timestamp) return;
     const key = `${seq}:${Buffer.from(result).toString('hex')}`;
     let voters = flight.votes.get(key);
@@ -195,15 +205,31 @@ export class LedgerClient {
       voters = new Map();
       flight.votes.set(key, voters);
     }
-    voters.set(reply.sender, reply);
+    if (voters.has(reply.sender)) return;
+    voters.set(reply.sender, parsed.value);
+    if (voters.size === this.f + 1) void this.verifyGroup(flight, voters);
+  }
+
+  /** Verifies a group of f + 1 matching replies; completes the request when all are genuine. */
+  private async verifyGroup(flight: InFlight, voters: Map<number, ParsedFrame>): Promise<void> {
+    const group = [...voters.entries()];
+    const checked = await Promise.all(group.map(([, p]) => verifyFrameAsync(p)));
+    if (this.inFlight !== flight) return;
+    const bad = group.filter((_, i) => !checked[i]?.ok);
+    if (bad.length > 0) {
+      for (const [sender] of bad) voters.delete(sender);
+      return;
+    }
+    const replies = group.map(([, p]) => p.message as Message<'reply'>);
+    const { seq, result, timestamp } = replies[0]!.body;
+    const view = Math.max(...replies.map((r) => r.body.view));
     this.view = Math.max(this.view, view);
-    if (voters.size < this.f + 1) return;
     const decoded = decodeResult(result);
     this.inFlight = undefined;
     flight.resolve({
       status: 'committed',
       seq,
-      view: Math.max(...[...voters.values()].map((r) => r.body.view)),
+      view,
       result: {
         code: decoded ? (RESULT_CODE_NAMES[decoded.code] ?? String(decoded.code)) : 'undecodable',
         balance: decoded ? decoded.balance.toString() : '0',

@@ -84,7 +84,7 @@ export class ReplicaMetrics {
     registers: [this.registry],
   });
   /** Durable groups appended to the store. */
-  readonly persistGroups = new Counter({
+  readonly persistGroups = new Gauge({
     name: 'bftledger_persist_groups_total',
     help: 'Groups of records made durable (one sync each)',
     registers: [this.registry],

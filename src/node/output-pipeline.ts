@@ -3,6 +3,12 @@
  * the core asks to persist during one event-loop turn is appended to the store as one durable
  * group, and the sends that follow it in the outputs leave only after that group is on disk.
  * Groups are appended strictly in order; sends never overtake the persists that precede them.
+ *
+ * Only records that protect a promise are barriers: what the replica signed (so it never signs a
+ * conflicting message after a crash) and its prepared certificates (so its next VIEW-CHANGE still
+ * carries them). Executed batches and stable checkpoints only speed up recovery (a replica that
+ * loses them fetches them again), so a group made only of those does not hold its sends back:
+ * a reply leaves without waiting for a sync.
  */
 import type { PersistRecord } from '../core/pbft/types.js';
 import type { ReplicaStore } from '../storage/types.js';
@@ -11,6 +17,8 @@ import type { ReplicaStore } from '../storage/types.js';
 interface Group {
   /** Records to append as one durable group. */
   readonly records: PersistRecord[];
+  /** Whether a record in it must be durable before the group's sends leave. */
+  barrier: boolean;
   /** Sends to perform once the records are durable. */
   readonly sends: (() => void)[];
 }
@@ -18,10 +26,12 @@ interface Group {
 /** Orders persists and sends for one replica. */
 export class OutputPipeline {
   /** The group being filled during this turn. */
-  private current: Group = { records: [], sends: [] };
+  private current: Group = { records: [], sends: [], barrier: false };
   /** Whether a flush is scheduled for the end of this turn. */
   private scheduled = false;
-  /** The chain of appends in flight: each group waits for the one before it. */
+  /** The chain of appends: each group is appended after the one before it. */
+  private appends: Promise<void> = Promise.resolve();
+  /** The chain of sends: each group's sends leave after the previous group's, and after its barrier. */
   private tail: Promise<void> = Promise.resolve();
   /** Groups appended, for metrics. */
   groups = 0;
@@ -36,6 +46,7 @@ export class OutputPipeline {
   /** Queues a record to persist before any send queued after it. */
   persist(record: PersistRecord): void {
     this.current.records.push(record);
+    if (record.type === 'signed' || record.type === 'prepared') this.current.barrier = true;
     this.schedule();
   }
 
@@ -48,7 +59,7 @@ export class OutputPipeline {
   /** Resolves once everything queued so far is durable and sent. */
   async drain(): Promise<void> {
     this.flush();
-    await this.tail;
+    await this.settled();
   }
 
   private schedule(): void {
@@ -61,20 +72,30 @@ export class OutputPipeline {
     this.scheduled = false;
     const group = this.current;
     if (group.records.length === 0 && group.sends.length === 0) return;
-    this.current = { records: [], sends: [] };
+    this.current = { records: [], sends: [], barrier: false };
+    const appended =
+      group.records.length === 0
+        ? this.appends
+        : this.appends.then(async () => {
+            if (this.failure !== undefined) return;
+            try {
+              await this.store.append(group.records);
+              this.groups++;
+            } catch (err) {
+              this.failure = err;
+              this.onFailure(err);
+            }
+          });
+    this.appends = appended;
     this.tail = this.tail.then(async () => {
+      if (group.barrier) await appended;
       if (this.failure !== undefined) return;
-      try {
-        if (group.records.length > 0) {
-          await this.store.append(group.records);
-          this.groups++;
-        }
-      } catch (err) {
-        this.failure = err;
-        this.onFailure(err);
-        return;
-      }
       for (const send of group.sends) send();
     });
+  }
+
+  /** Resolves once everything queued so far is durable and sent. */
+  async settled(): Promise<void> {
+    await Promise.all([this.appends, this.tail]);
   }
 }

@@ -4,6 +4,7 @@
  * verified off the event loop (node's asynchronous verify runs on libuv's thread pool); outputs
  * go through the pipeline that makes persists durable before any later send leaves.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -19,6 +20,7 @@ import { PbftReplica } from '../core/pbft/replica.js';
 import type { Input, Output, PbftConfig } from '../core/pbft/types.js';
 import { hexOf } from '../core/quorum.js';
 import { sha256 } from '../crypto/hash.js';
+import { evidenceFile } from '../evidence/evidence.js';
 import { LedgerStateMachine } from '../ledger/state-machine.js';
 import { type BoundaryContext, parseFrame, verifyFrameAsync } from '../messages/boundary.js';
 import { startTransport } from '../net/node.js';
@@ -28,7 +30,7 @@ import { recoverState } from '../storage/recover.js';
 import { ReplicaMetrics } from './metrics.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { principalsOf, VerifiedCache } from './principals.js';
-import { type ReplicaStatus, statusOf } from './status.js';
+import { type EvidenceSummary, type ReplicaStatus, statusOf } from './status.js';
 
 /** How to start a replica. */
 export interface ReplicaNodeOptions {
@@ -64,6 +66,8 @@ export class ReplicaNode {
   private readonly replicaPeers: string[];
   /** Peer id of each client, by id. */
   private readonly clientPeers: string[];
+  /** Proofs of misbehaviour collected (the first 100), listed in status. */
+  private readonly evidence: EvidenceSummary[] = [];
   /** True once stopping: no more steps. */
   private stopped = false;
 
@@ -166,6 +170,7 @@ export class ReplicaNode {
     for (const out of outs) this.carryOut(out);
     this.metrics.view.set(this.core.view);
     this.metrics.lastExecuted.set(this.core.lastExecuted);
+    this.metrics.persistGroups.set(this.pipeline.groups);
   }
 
   private carryOut(out: Output): void {
@@ -205,6 +210,8 @@ export class ReplicaNode {
       case 'ignored':
         this.metrics.ignored.inc({ reason: out.reason });
         return;
+      case 'evidence':
+        return this.onEvidence(out);
     }
   }
 
@@ -227,9 +234,40 @@ export class ReplicaNode {
     }
   }
 
+  /** Keeps a proof of misbehaviour: a file anyone can re-verify, a log line, a metric, a status entry. */
+  private onEvidence(out: Extract<Output, { type: 'evidence' }>): void {
+    const publicKey = this.cluster.replicas[out.replica]?.publicKey;
+    if (!publicKey) return;
+    const file = evidenceFile(this.cluster.clusterId, publicKey, out.first, out.second);
+    const dir = join(this.options.dir, 'evidence', `replica-${this.options.id}`);
+    const path = join(dir, `replica-${file.replica}-${file.kind}-v${file.view}-s${file.seq}.json`);
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
+    } catch (err) {
+      this.options.logger.error({ err, path }, 'cannot write evidence file');
+    }
+    this.metrics.evidence.inc();
+    if (this.evidence.length < 100)
+      this.evidence.push({
+        replica: file.replica,
+        kind: file.kind,
+        view: file.view,
+        seq: file.seq,
+        file: path,
+      });
+    this.options.logger.warn(
+      { replica: file.replica, kind: file.kind, view: file.view, seq: file.seq, file: path },
+      'evidence of equivocation',
+    );
+  }
+
   /** What `bftledger status` shows for this replica. */
   status(): ReplicaStatus {
-    return statusOf(this.core, this.stateMachine, this.transport, this.cluster, this.options.id);
+    return {
+      ...statusOf(this.core, this.stateMachine, this.transport, this.cluster, this.options.id),
+      evidence: this.evidence,
+    };
   }
 
   private async serveHttp(port: number): Promise<void> {

@@ -5,6 +5,19 @@ import { hexOf } from '../core/quorum.js';
 import type { LedgerStateMachine } from '../ledger/state-machine.js';
 import type { Transport } from '../net/types.js';
 
+/** One proof of misbehaviour a replica holds. */
+export interface EvidenceSummary {
+  /** The misbehaving replica. */
+  readonly replica: number;
+  /** Kind of the conflicting messages. */
+  readonly kind: string;
+  /** The slot. */
+  readonly view: number;
+  readonly seq: number;
+  /** Where the evidence file is. */
+  readonly file: string;
+}
+
 /** One replica's status. */
 export interface ReplicaStatus {
   /** Replica id. */
@@ -25,6 +38,8 @@ export interface ReplicaStatus {
   readonly peersConnected: number;
   /** Replica ids connected. */
   readonly replicasConnected: readonly number[];
+  /** Proofs of misbehaviour this replica collected. */
+  readonly evidence?: readonly EvidenceSummary[];
 }
 
 /** Builds the status of a running replica. */

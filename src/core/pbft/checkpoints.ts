@@ -26,12 +26,20 @@ export class CheckpointVotes {
 
   /**
    * Adds a vote. Returns the certificate when this vote completes a quorum for its (seq, digest),
-   * 'duplicate' when the sender already voted at that seq, or null.
+   * 'duplicate' when the sender already voted at that seq for the same digest, its earlier vote
+   * when it voted for another digest (equivocation), or null.
    */
-  add(msg: Message<'checkpoint'>): CheckpointCertificate | 'duplicate' | null {
+  add(
+    msg: Message<'checkpoint'>,
+  ): CheckpointCertificate | 'duplicate' | { conflict: Message<'checkpoint'> } | null {
     const { seq } = msg.body;
     let votes = this.bySeq.get(seq);
-    if (votes?.has(msg.sender)) return 'duplicate';
+    const earlier = votes?.get(msg.sender);
+    if (earlier) {
+      return hexOf(earlier.body.stateDigest) === hexOf(msg.body.stateDigest)
+        ? 'duplicate'
+        : { conflict: earlier };
+    }
     if (!votes) {
       votes = new Map();
       this.bySeq.set(seq, votes);

@@ -79,6 +79,8 @@ export abstract class NormalCase {
   protected readonly signedVotes = new Map<string, string>();
   /** The snapshot being fetched, if this replica is behind a certified checkpoint. */
   protected fetch: SnapshotFetch | undefined;
+  /** Slots for which evidence was already reported (bounded). */
+  protected readonly evidenceSeen = new Set<string>();
   /** Ticks seen so far: the core's only notion of time. */
   protected now = 0;
   /** Tick of the last execution progress (or of the last fetch attempt). */
@@ -235,8 +237,9 @@ export abstract class NormalCase {
     if (reason) return this.ignore(msg, reason);
     const slot = this.slot(seq);
     if (slot.prePrepare) {
-      const same = equalBytes(slot.prePrepare.body.digest, msg.body.digest);
-      return this.ignore(msg, same ? 'duplicate' : 'conflicting-pre-prepare');
+      if (equalBytes(slot.prePrepare.body.digest, msg.body.digest)) return this.ignore(msg, 'duplicate');
+      this.evidence(slot.prePrepare, msg);
+      return this.ignore(msg, 'conflicting-pre-prepare');
     }
     this.accept(slot, msg);
     if (this.mode === 'normal') this.sendPrepare(slot);
@@ -273,7 +276,7 @@ export abstract class NormalCase {
     if (reason) return this.ignore(msg, reason);
     const slot = this.slot(seq);
     const added = slot.addPrepare(msg);
-    if (added !== 'added') return this.ignore(msg, added === 'duplicate' ? 'duplicate' : 'conflicting-vote');
+    if (added !== 'added') return this.refuseVote(msg, added);
     this.checkPrepared(slot);
   }
 
@@ -283,8 +286,28 @@ export abstract class NormalCase {
     if (reason) return this.ignore(msg, reason);
     const slot = this.slot(seq);
     const added = slot.addCommit(msg);
-    if (added !== 'added') return this.ignore(msg, added === 'duplicate' ? 'duplicate' : 'conflicting-vote');
+    if (added !== 'added') return this.refuseVote(msg, added);
     this.checkCommitted(slot);
+  }
+
+  /** A vote that did not count: a repeat, or a second vote for another digest (evidence). */
+  private refuseVote(msg: Message, earlier: 'duplicate' | Message): void {
+    if (earlier === 'duplicate') return this.ignore(msg, 'duplicate');
+    this.evidence(earlier, msg);
+    this.ignore(msg, 'conflicting-vote');
+  }
+
+  /**
+   * Two validly signed, conflicting messages of one replica for one slot: a portable proof of its
+   * misbehaviour. Reported once per (sender, kind, view, seq).
+   */
+  protected evidence(first: Message, second: Message): void {
+    const b = second.body as { view?: number; newView?: number; seq?: number };
+    const key = `${second.sender}:${second.kind}:${b.view ?? b.newView ?? 0}:${b.seq ?? 0}`;
+    if (this.evidenceSeen.has(key)) return;
+    if (this.evidenceSeen.size >= 4096) this.evidenceSeen.clear();
+    this.evidenceSeen.add(key);
+    this.emit({ type: 'evidence', replica: second.sender, first, second });
   }
 
   /** Prepared: the pre-prepare and 2f matching prepares from distinct backups. Then commit. */
@@ -376,6 +399,10 @@ export abstract class NormalCase {
   private addCheckpointVote(msg: Message<'checkpoint'>): void {
     const cert = this.checkpointVotes.add(msg);
     if (cert === 'duplicate') return this.ignore(msg, 'duplicate');
+    if (cert !== null && 'conflict' in cert) {
+      this.evidence(cert.conflict, msg);
+      return this.ignore(msg, 'conflicting-vote');
+    }
     if (cert !== null) this.certifiedCheckpoint(cert);
   }
 
@@ -420,10 +447,14 @@ export abstract class NormalCase {
     return slot;
   }
 
-  /** Signs a message and records it for persistence before it can be sent. */
+  /**
+   * Signs a message and records it for persistence before it can be sent. State-transfer requests
+   * and chunks promise nothing (signing another one later is no equivocation), so they are not.
+   */
   protected sign<K extends Kind>(kind: K, body: BodyOf[K]): Message<K> {
     const msg = seal(this.deps.signer, this.config.cluster, kind, this.config.id, body);
-    this.emit({ type: 'persist', record: { type: 'signed', msg } });
+    if (kind !== 'fetch-state' && kind !== 'state-chunk')
+      this.emit({ type: 'persist', record: { type: 'signed', msg } });
     return msg;
   }
 

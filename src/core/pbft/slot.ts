@@ -35,13 +35,13 @@ export class Slot {
     readonly seq: number,
   ) {}
 
-  /** Records a prepare; returns the earlier conflicting vote of the same sender, if any. */
-  addPrepare(msg: Message<'prepare'>): 'added' | 'duplicate' | 'conflict' {
+  /** Records a prepare; when the sender already voted for another digest, returns that vote. */
+  addPrepare(msg: Message<'prepare'>): 'added' | 'duplicate' | Message<'prepare'> {
     return addVote(this.prepares, msg);
   }
 
-  /** Records a commit; 'conflict' when the sender already voted for another digest. */
-  addCommit(msg: Message<'commit'>): 'added' | 'duplicate' | 'conflict' {
+  /** Records a commit; when the sender already voted for another digest, returns that vote. */
+  addCommit(msg: Message<'commit'>): 'added' | 'duplicate' | Message<'commit'> {
     return addVote(this.commits, msg);
   }
 
@@ -80,10 +80,10 @@ export class Slot {
 function addVote<K extends 'prepare' | 'commit'>(
   votes: Map<number, Vote<K>>,
   msg: Message<K>,
-): 'added' | 'duplicate' | 'conflict' {
+): 'added' | 'duplicate' | Message<K> {
   const digestHex = hexOf(msg.body.digest);
   const earlier = votes.get(msg.sender);
-  if (earlier) return earlier.digestHex === digestHex ? 'duplicate' : 'conflict';
+  if (earlier) return earlier.digestHex === digestHex ? 'duplicate' : earlier.msg;
   votes.set(msg.sender, { msg, digestHex });
   return 'added';
 }

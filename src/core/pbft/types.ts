@@ -114,6 +114,8 @@ export type Output =
   | { readonly type: 'state-transferred'; readonly seq: number; readonly stateDigest: Uint8Array }
   /** A peer served state that did not match the certificate; it is skipped from now on. */
   | { readonly type: 'bad-peer'; readonly peer: number; readonly reason: string }
+  /** Two validly signed, conflicting messages of replica `replica` for one slot: proof of misbehaviour. */
+  | { readonly type: 'evidence'; readonly replica: number; readonly first: Message; readonly second: Message }
   /** A message was dropped by the core, with the reason (for logs and metrics). */
   | { readonly type: 'ignored'; readonly kind: string; readonly from: number; readonly reason: IgnoreReason };
 
