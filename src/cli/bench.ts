@@ -42,7 +42,7 @@ async function runBench(o: BenchCliOptions): Promise<void> {
     own = await LocalNetwork.start({
       dir,
       replicas: o.replicas,
-      clients: o.clients,
+      clients: Math.max(2, o.clients),
       basePort: o.basePort,
       parameters: { maxBatch: o.batch },
     });
@@ -53,18 +53,15 @@ async function runBench(o: BenchCliOptions): Promise<void> {
   if (cluster.clients.length < o.clients)
     throw new Error(`${netDir} has ${cluster.clients.length} clients; --clients ${o.clients}`);
   const ids = Array.from({ length: o.clients }, (_, i) => i);
-  const clients = await Promise.all(
-    ids.map((id) =>
-      LedgerClient.connect({
-        cluster,
-        id,
-        signer: loadSigner(netDir, 'client', id, cluster),
-        secretKey: loadKey(netDir, 'client', id, cluster).secretKey,
-      }),
-    ),
-  );
+  // Clients connect one after another: a burst of simultaneous handshakes is not what we measure.
+  const clients: Awaited<ReturnType<typeof LedgerClient.connect>>[] = [];
+  for (const id of ids) {
+    const signer = loadSigner(netDir, 'client', id, cluster);
+    const { secretKey } = loadKey(netDir, 'client', id, cluster);
+    clients.push(await LedgerClient.connect({ cluster, id, signer, secretKey }));
+  }
   try {
-    const accounts = ids.map((id) => cluster.clients[id]!.name);
+    const accounts = cluster.clients.map((c) => c.name);
     const tty = process.stderr.isTTY === true;
     const result = await runLoad(clients, accounts, o.warmup * 1000, o.duration * 1000, (done, ms) => {
       if (tty && ms > 0)

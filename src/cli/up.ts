@@ -33,8 +33,11 @@ const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 export function spawnReplica(dir: string, id: number, extra: readonly string[] = []): ChildProcess {
   const logs = join(dir, 'logs');
   mkdirSync(logs, { recursive: true });
+  // A larger libuv pool: storage syncs block pool threads, and signature checks run there too.
+  const env = { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '8' };
   const child = spawn(process.execPath, [MAIN, 'replica', '--dir', dir, '--id', String(id), ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   const log = createWriteStream(join(logs, `replica-${id}.log`), { flags: 'a' });
   child.stdout?.pipe(log);

@@ -64,6 +64,8 @@ export interface ClientOptions {
   readonly secretKey: Uint8Array;
   /** Give up on a request after this long (ms). */
   readonly deadlineMs?: number;
+  /** How long `connect` waits for a quorum of replicas to be connected (ms). */
+  readonly connectTimeoutMs?: number;
 }
 
 /** The request in flight and what has been gathered for it. */
@@ -114,7 +116,22 @@ export class LedgerClient {
       onFrame: (_from, frame) => client?.onFrame(frame),
     });
     client = new LedgerClient(options, transport);
+    await client.connected(options.connectTimeoutMs ?? 5_000);
     return client;
+  }
+
+  /**
+   * Waits (bounded) until a quorum of replicas is connected, so the first request does not race
+   * the handshakes. Returns the number connected; the client works with fewer (frames queue).
+   */
+  async connected(timeoutMs: number): Promise<number> {
+    const n = this.options.cluster.replicas.length;
+    const want = Math.min(n, n - this.f);
+    const deadline = Date.now() + timeoutMs;
+    while (this.transport.connectedPeers().length < want && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return this.transport.connectedPeers().length;
   }
 
   /** Transfers `amount` from this client's account (or `from`) to `to`. */

@@ -85,7 +85,7 @@ export class ReplicaMetrics {
   });
   /** Durable groups appended to the store. */
   readonly persistGroups = new Gauge({
-    name: 'bftledger_persist_groups_total',
+    name: 'bftledger_persist_groups',
     help: 'Groups of records made durable (one sync each)',
     registers: [this.registry],
   });
