@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './bench.js';
+import { registerByzantine } from './byzantine.js';
 import { registerClient } from './client.js';
 import { registerEvidence } from './evidence.js';
 import { registerInit } from './init.js';
@@ -52,6 +53,7 @@ function buildProgram(): Command {
   registerStatus(program);
   registerBench(program);
   registerEvidence(program);
+  registerByzantine(program);
   return program;
 }
 

@@ -14,6 +14,10 @@ interface ReplicaCliOptions {
   id: number;
   /** pino log level. */
   logLevel: string;
+  /** Byzantine behaviours to run instead of the honest core (testing only). */
+  byzantine?: string;
+  /** Seed of the behaviours' randomness. */
+  byzantineSeed: number;
 }
 
 async function runReplica(o: ReplicaCliOptions): Promise<void> {
@@ -21,7 +25,10 @@ async function runReplica(o: ReplicaCliOptions): Promise<void> {
   const logger = pino({ level: o.logLevel, base: { replica: o.id } });
   let node: Awaited<ReturnType<typeof ReplicaNode.start>>;
   try {
-    node = await ReplicaNode.start({ dir: o.dir, id: o.id, logger });
+    const makeCore = o.byzantine === undefined ? undefined : await byzantineCore(o);
+    if (o.byzantine !== undefined)
+      logger.warn({ behaviours: o.byzantine, seed: o.byzantineSeed }, 'running BYZANTINE behaviours');
+    node = await ReplicaNode.start({ dir: o.dir, id: o.id, logger, ...(makeCore ? { makeCore } : {}) });
   } catch (err) {
     console.error(
       `bftledger replica: cannot start replica ${o.id}: ${err instanceof Error ? err.message : String(err)}`,
@@ -37,6 +44,17 @@ async function runReplica(o: ReplicaCliOptions): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
+/** The core factory for `--byzantine`: the honest core wrapped by the named behaviours. */
+async function byzantineCore(o: ReplicaCliOptions) {
+  const { byzantineFactory } = await import('../byzantine/index.js');
+  const factory = byzantineFactory({ [o.id]: o.byzantine ?? '' }, o.byzantineSeed);
+  return (
+    config: Parameters<typeof factory>[0],
+    deps: Parameters<typeof factory>[1],
+    state: NonNullable<Parameters<typeof factory>[2]>,
+  ) => factory(config, deps, state);
+}
+
 /** Registers `replica`. */
 export function registerReplica(program: Command): void {
   program
@@ -45,5 +63,10 @@ export function registerReplica(program: Command): void {
     .requiredOption('--dir <dir>', 'network directory (cluster.json, keys/, data/)')
     .requiredOption('--id <id>', 'replica id', integer(0, 255))
     .option('--log-level <level>', 'log level: fatal, error, warn, info, debug, trace', 'info')
+    .option(
+      '--byzantine <behaviours>',
+      'TESTING ONLY: misbehave, e.g. equivocate or silent,mutate (see bftledger byzantine list)',
+    )
+    .option('--byzantine-seed <n>', 'seed of the misbehaviour randomness', integer(0, 2 ** 31), 1)
     .action((o: ReplicaCliOptions) => runReplica(o));
 }

@@ -24,6 +24,20 @@ interface UpCliOptions {
   basePort: number;
   /** Seconds between status lines when stdout is not a terminal (0: never). */
   statusEvery: number;
+  /** `ID:BEHAVIOURS` entries: replicas to start misbehaving (testing only). */
+  byzantine: string[];
+}
+
+/** Parses the `--byzantine ID:BEHAVIOURS` entries into extra arguments per replica id. */
+function byzantineArgs(entries: readonly string[], n: number): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const entry of entries) {
+    const m = /^(\d+):(.+)$/.exec(entry);
+    const id = Number(m?.[1]);
+    if (!m || id >= n) throw new Error(`--byzantine ${entry}: expected ID:BEHAVIOURS with 0 <= ID < ${n}`);
+    out.set(id, ['--byzantine', m[2]!]);
+  }
+  return out;
 }
 
 /** The CLI entry script, to start replicas with the same build. */
@@ -64,7 +78,9 @@ async function runUp(o: UpCliOptions): Promise<void> {
     );
   }
   const cluster = loadCluster(dir);
-  const children = cluster.replicas.map((r) => spawnReplica(dir, r.id));
+  const extra = byzantineArgs(o.byzantine, cluster.replicas.length);
+  for (const [id, args] of extra) console.log(`replica ${id} runs BYZANTINE behaviours: ${args[1]}`);
+  const children = cluster.replicas.map((r) => spawnReplica(dir, r.id, extra.get(r.id) ?? []));
   console.log(`started ${children.length} replicas; logs in ${join(dir, 'logs')}; Ctrl-C stops them`);
   console.log(`try: bftledger client --dir ${o.dir} transfer --to client-1 --amount 10`);
   const tty = process.stdout.isTTY === true;
@@ -110,5 +126,18 @@ export function registerUp(program: Command): void {
       integer(0, 3600),
       5,
     )
-    .action((o: UpCliOptions) => runUp(o));
+    .option(
+      '--byzantine <id:behaviours>',
+      'TESTING ONLY: start replica ID misbehaving, e.g. 0:equivocate (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .action(async (o: UpCliOptions) => {
+      try {
+        await runUp(o);
+      } catch (err) {
+        console.error(`bftledger up: ${err instanceof Error ? err.message : String(err)}`);
+        process.exitCode = 1;
+      }
+    });
 }

@@ -8,7 +8,7 @@ import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import type { ConnectionGater, Libp2p, PeerId, PrivateKey } from '@libp2p/interface';
 import { tcp } from '@libp2p/tcp';
-import { createLibp2p } from 'libp2p';
+import { createLibp2p, type Libp2pInit } from 'libp2p';
 
 /** The protocol id of the frame stream. */
 export const FRAME_PROTOCOL = '/bftledger/frames/1.0.0';
@@ -56,10 +56,33 @@ export function allowListGater(allowed: ReadonlySet<string>, onRefused: () => vo
   };
 }
 
-/** Creates and starts the libp2p node. */
-export async function createHost(options: HostOptions): Promise<Libp2p> {
+/**
+ * Creates the libp2p node, lets `prepare` register handlers and listeners before anything can
+ * connect, then starts it; if that fails, stops what did start and rejects.
+ */
+export async function createHost(
+  options: HostOptions,
+  prepare?: (node: Libp2p) => Promise<void> | void,
+): Promise<Libp2p> {
+  const node = await createLibp2p({ ...libp2pConfig(options), start: false });
+  try {
+    await prepare?.(node);
+    await node.start();
+  } catch (err) {
+    try {
+      await node.stop();
+    } catch {
+      // The start error is the one worth reporting.
+    }
+    throw err;
+  }
+  return node;
+}
+
+/** The libp2p configuration: minimal stack, gated, with bounded yamux buffers. */
+function libp2pConfig(options: HostOptions): Libp2pInit {
   const peerCount = options.allowed.size;
-  return createLibp2p({
+  return {
     privateKey: options.privateKey,
     addresses: { listen: [...options.listen] },
     transports: [
@@ -95,5 +118,5 @@ export async function createHost(options: HostOptions): Promise<Libp2p> {
       reconnectRetries: 0,
     },
     connectionMonitor: { enabled: false },
-  });
+  };
 }

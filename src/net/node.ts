@@ -54,8 +54,8 @@ class Libp2pTransport implements Transport, LinkHost {
   readonly peerId: string;
   /** Per-peer queue bound (LinkHost). */
   readonly maxQueueBytes: number;
-  /** The libp2p node; set once by `start`. */
-  private node!: Libp2p;
+  /** The libp2p node; set once by `start` (undefined if it failed before creating one). */
+  private node: Libp2p | undefined;
   /** One link per configured peer, by peer id string. */
   private readonly links = new Map<string, PeerLink>();
   /** Parsed peer ids, so the hot path never re-parses strings. */
@@ -92,7 +92,7 @@ class Libp2pTransport implements Transport, LinkHost {
 
   /** Starts libp2p, registers the frame protocol and dials every peer that has addresses. */
   async start(): Promise<void> {
-    this.node = await createHost({
+    const hostOptions = {
       privateKey: this.privateKey,
       listen: this.options.listen,
       allowed: new Set(this.links.keys()),
@@ -101,18 +101,22 @@ class Libp2pTransport implements Transport, LinkHost {
       },
       maxFrameBytes: this.options.maxFrameBytes,
       maxQueueBytes: this.options.maxQueueBytes,
-    });
-    this.node.addEventListener('peer:connect', (evt) => this.onPeerEvent(evt.detail, true));
-    this.node.addEventListener('peer:disconnect', (evt) => this.onPeerEvent(evt.detail, false));
-    await this.node.handle(FRAME_PROTOCOL, (stream, connection) => this.onInboundStream(stream, connection), {
-      maxInboundStreams: MAX_FRAME_STREAMS_PER_CONNECTION,
-      maxOutboundStreams: MAX_FRAME_STREAMS_PER_CONNECTION,
+    };
+    await createHost(hostOptions, async (node) => {
+      this.node = node;
+      node.addEventListener('peer:connect', (evt) => this.onPeerEvent(evt.detail, true));
+      node.addEventListener('peer:disconnect', (evt) => this.onPeerEvent(evt.detail, false));
+      await node.handle(FRAME_PROTOCOL, (stream, connection) => this.onInboundStream(stream, connection), {
+        maxInboundStreams: MAX_FRAME_STREAMS_PER_CONNECTION,
+        maxOutboundStreams: MAX_FRAME_STREAMS_PER_CONNECTION,
+      });
     });
     for (const link of this.links.values()) if (link.dialled) link.connect();
   }
 
   /** Queues a frame for a peer; frames queued in one turn go out as one write. */
   send(peerId: string, frame: Uint8Array): void {
+    if (!(frame instanceof Uint8Array)) throw new TypeError('a frame must be a Uint8Array');
     if (this.stopped) return;
     const link = this.links.get(peerId);
     if (link === undefined) {
@@ -132,13 +136,13 @@ class Libp2pTransport implements Transport, LinkHost {
 
   /** Peer ids with an open connection. */
   connectedPeers(): string[] {
-    if (this.stopped) return [];
+    if (this.stopped || this.node === undefined) return [];
     return this.node.getPeers().map((p) => p.toString());
   }
 
   /** Addresses the node listens on, with the actual ports and a /p2p/ suffix. */
   listenAddrs(): string[] {
-    if (this.stopped) return [];
+    if (this.stopped || this.node === undefined) return [];
     return this.node.getMultiaddrs().map((a) => a.toString());
   }
 
@@ -151,7 +155,7 @@ class Libp2pTransport implements Transport, LinkHost {
     this.dirty.clear();
     for (const link of this.links.values()) link.close();
     try {
-      await this.node.stop();
+      await this.node?.stop();
     } catch {
       // Stopping is best effort: a connection that fails to close cleanly is gone anyway.
     }
@@ -163,7 +167,7 @@ class Libp2pTransport implements Transport, LinkHost {
     const existing = this.openConnection(link.peerId);
     if (existing !== undefined) return existing.newStream(FRAME_PROTOCOL, options);
     const addrs = this.addrs.get(link.peerId);
-    if (addrs === undefined) return undefined;
+    if (addrs === undefined || this.node === undefined) return undefined;
     return this.node.dial(addrs, options).then((conn) => conn.newStream(FRAME_PROTOCOL, options));
   }
 
@@ -245,14 +249,22 @@ class Libp2pTransport implements Transport, LinkHost {
   /** An open connection to the peer, if any. */
   private openConnection(peerId: string): Connection | undefined {
     const id = this.ids.get(peerId);
-    if (id === undefined) return undefined;
+    if (id === undefined || this.node === undefined) return undefined;
     return this.node.getConnections(id).find((c) => c.status === 'open');
   }
 }
 
-/** Starts a transport node: listens, dials every peer with addresses, and keeps those links up. */
+/**
+ * Starts a transport node: listens, dials every peer with addresses, and keeps those links up.
+ * Rejects (after releasing what it started) if the node cannot start, e.g. a listen port in use.
+ */
 export async function startTransport(options: NetOptions): Promise<Transport> {
   const transport = new Libp2pTransport(options, await privateKeyOf(options.secretKey));
-  await transport.start();
+  try {
+    await transport.start();
+  } catch (err) {
+    await transport.stop();
+    throw err;
+  }
   return transport;
 }

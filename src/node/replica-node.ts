@@ -16,8 +16,8 @@ import {
   loadSigner,
   pbftConfigOf,
 } from '../config/cluster.js';
-import { PbftReplica } from '../core/pbft/replica.js';
-import type { Input, Output, PbftConfig } from '../core/pbft/types.js';
+import { type PbftDeps, PbftReplica } from '../core/pbft/replica.js';
+import type { Input, Output, PbftConfig, RecoveredState } from '../core/pbft/types.js';
 import { hexOf } from '../core/quorum.js';
 import { sha256 } from '../crypto/hash.js';
 import { evidenceFile } from '../evidence/evidence.js';
@@ -40,8 +40,8 @@ export interface ReplicaNodeOptions {
   readonly id: number;
   /** Structured logger. */
   readonly logger: Logger;
-  /** Builds the core (Byzantine wrappers hook in here); defaults to the honest replica. */
-  readonly makeCore?: (config: PbftConfig, build: () => PbftReplica) => PbftReplica;
+  /** Builds the core from its recovered state (Byzantine wrappers hook in here); defaults to the honest replica. */
+  readonly makeCore?: (config: PbftConfig, deps: PbftDeps, state: RecoveredState) => PbftReplica;
   /** Serve /metrics and /status on the configured port (default true). */
   readonly http?: boolean;
 }
@@ -98,8 +98,8 @@ export class ReplicaNode {
     const store = await LevelStore.open(join(dir, 'data', `replica-${id}`));
     const { state, refused } = recoverState(await store.load(), ctx);
     const stateMachine = new LedgerStateMachine(genesisOf(cluster), sha256);
-    const build = () => PbftReplica.recover(config, { signer, stateMachine, hash: sha256 }, state);
-    const core = options.makeCore?.(config, build) ?? build();
+    const deps: PbftDeps = { signer, stateMachine, hash: sha256 };
+    const core = options.makeCore?.(config, deps, state) ?? PbftReplica.recover(config, deps, state);
     logger.info(
       { view: core.view, lastExecuted: core.lastExecuted, stable: core.lowWatermark, refused },
       'recovered from disk',

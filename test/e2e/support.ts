@@ -58,6 +58,7 @@ export type Status = {
   lastExecuted?: number;
   stateDigest?: string;
   replicasConnected?: number[];
+  evidence?: { replica: number; kind: string; file: string }[];
   error?: string;
 };
 
@@ -73,7 +74,11 @@ export class TestNetwork {
   private constructor(readonly dir: string) {}
 
   /** Initialises (through the CLI) and starts n replicas; waits until they are all connected. */
-  static async start(n: number, clients: number): Promise<TestNetwork> {
+  static async start(
+    n: number,
+    clients: number,
+    extraArgs: Record<number, string[]> = {},
+  ): Promise<TestNetwork> {
     const net = new TestNetwork(mkdtempSync(join(tmpdir(), 'bftledger-e2e-')));
     const base = await freeBase(n);
     await run(process.execPath, [
@@ -89,7 +94,7 @@ export class TestNetwork {
       String(base),
     ]);
     net.cluster = loadCluster(net.dir);
-    for (let id = 0; id < n; id++) net.startReplica(id);
+    for (let id = 0; id < n; id++) net.startReplica(id, extraArgs[id]);
     await until('all replicas connected', async () => {
       const all = await net.statuses();
       return all.every((s) => s.replicasConnected?.length === n - 1);
@@ -98,8 +103,8 @@ export class TestNetwork {
   }
 
   /** Starts (or restarts) replica `id` from its data directory. */
-  startReplica(id: number): void {
-    this.procs[id] = spawnReplica(this.dir, id, ['--log-level', 'warn']);
+  startReplica(id: number, extra: readonly string[] = []): void {
+    this.procs[id] = spawnReplica(this.dir, id, ['--log-level', 'warn', ...extra]);
   }
 
   /** kill -9 of replica `id`; resolves once the process is gone. */

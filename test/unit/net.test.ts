@@ -196,9 +196,9 @@ describe('net transport', () => {
 
   test('a sustained flow over many turns keeps order and accounts for every frame', async () => {
     await withNodes(async (started) => {
-      const { a, b } = await pair(started, { maxQueueBytes: 256 * 1024 });
-      const turns = 100;
-      const perTurn = 400;
+      const { a, b } = await pair(started, { maxQueueBytes: 1024 * 1024 });
+      const turns = 40;
+      const perTurn = 2000;
       const body = new Uint8Array(196);
       for (let turn = 0; turn < turns; turn++) {
         for (let i = 0; i < perTurn; i++) {
@@ -322,6 +322,30 @@ describe('net transport', () => {
       assert.deepEqual(
         b2.frames.map((f) => f.text),
         ['during outage', 'after'],
+      );
+    });
+  });
+
+  test('a listen address in use makes start reject, releasing what it started', async () => {
+    await withNodes(async (started) => {
+      const b = await spawn(started, principal(), []);
+      const taken = b.t.listenAddrs()[0]!.replace(/\/p2p\/.*$/, '');
+      await assert.rejects(spawn(started, principal(), [], { listen: [taken] }));
+    });
+  });
+
+  test('a throwing onFrame callback is counted and the stream keeps delivering', async () => {
+    await withNodes(async (started) => {
+      const { a, b } = await pair(started);
+      b.onFrame = (_from, frame) => {
+        if (decode(frame) === 'boom') throw new Error('caller bug');
+      };
+      for (const word of ['one', 'boom', 'two']) a.t.send(b.me.peerId, text(word));
+      await until(() => b.frames.length === 3, 'B receives all three frames');
+      assert.equal(b.t.counters.callbackErrors, 1);
+      assert.deepEqual(
+        b.frames.map((f) => f.text),
+        ['one', 'boom', 'two'],
       );
     });
   });

@@ -167,10 +167,13 @@ export abstract class NormalCase {
 
   protected onRequest(msg: VerifiedMessage<'request'>): void {
     const reason = this.ignoreRequest(msg);
-    if (reason) return this.ignore(msg, reason);
     const { client, timestamp } = msg.body;
+    if (reason !== null && reason !== 'duplicate') return this.ignore(msg, reason);
+    // Seen and not executed: the view-change timer runs on it, even when it already sits in an
+    // accepted pre-prepare that is stuck (a client retries because it got no answer).
     const known = this.waiting.get(client);
     if (!known || known.body.timestamp < timestamp) this.waiting.set(client, msg);
+    if (reason !== null) return this.ignore(msg, reason);
     if (this.mode === 'view-change') return;
     if (this.isPrimary) {
       const queued = this.pending.get(client);
@@ -221,10 +224,12 @@ export abstract class NormalCase {
 
   /** Why an agreement message for (view, seq) is not for this replica's log, or null. */
   protected ignoreAgreement(view: number, seq: number): IgnoreReason | null {
-    if (seq > this.highestSeen) this.highestSeen = seq;
     if (view !== this.installedView) return 'wrong-view';
     if (seq <= this.stable.seq || seq > this.stable.seq + this.config.watermarkWindow)
       return 'outside-window';
+    // Only messages inside the window say we are behind: far-future ones (a flooding peer) must not
+    // make a replica fetch forever; checkpoint certificates cover the case of being far behind.
+    if (seq > this.highestSeen) this.highestSeen = seq;
     if (seq <= this.executed && !this.slots.has(seq)) return 'already-executed';
     return null;
   }
@@ -239,6 +244,10 @@ export abstract class NormalCase {
     if (slot.prePrepare) {
       if (equalBytes(slot.prePrepare.body.digest, msg.body.digest)) return this.ignore(msg, 'duplicate');
       this.evidence(slot.prePrepare, msg);
+      if (!slot.prepared) {
+        slot.alternative = msg;
+        this.checkPrepared(slot);
+      }
       return this.ignore(msg, 'conflicting-pre-prepare');
     }
     this.accept(slot, msg);
@@ -299,23 +308,31 @@ export abstract class NormalCase {
 
   /**
    * Two validly signed, conflicting messages of one replica for one slot: a portable proof of its
-   * misbehaviour. Reported once per (sender, kind, view, seq).
+   * misbehaviour. Reported once per (sender, kind, view, seq); true when this one is new.
    */
-  protected evidence(first: Message, second: Message): void {
+  protected evidence(first: Message, second: Message): boolean {
     const b = second.body as { view?: number; newView?: number; seq?: number };
     const key = `${second.sender}:${second.kind}:${b.view ?? b.newView ?? 0}:${b.seq ?? 0}`;
-    if (this.evidenceSeen.has(key)) return;
+    if (this.evidenceSeen.has(key)) return false;
     if (this.evidenceSeen.size >= 4096) this.evidenceSeen.clear();
     this.evidenceSeen.add(key);
     this.emit({ type: 'evidence', replica: second.sender, first, second });
+    return true;
   }
 
   /** Prepared: the pre-prepare and 2f matching prepares from distinct backups. Then commit. */
   protected checkPrepared(slot: Slot): void {
+    if (slot.prepared || !slot.prePrepare) return;
+    const primary = primaryOf(slot.prePrepare.body.view, this.config.n);
+    if (slot.matchingPrepares(primary) < 2 * this.config.f) {
+      const alt = slot.alternative;
+      if (!alt || slot.matchingPrepares(primary, hexOf(alt.body.digest)) < 2 * this.config.f) return;
+      // The primary equivocated and a quorum prepared the other batch: follow the quorum.
+      for (const r of slot.prePrepare.batch) this.inLog.delete(requestKey(r.body.client, r.body.timestamp));
+      this.accept(slot, alt);
+      slot.alternative = undefined;
+    }
     const pp = slot.prePrepare;
-    if (slot.prepared || !pp) return;
-    const primary = primaryOf(pp.body.view, this.config.n);
-    if (slot.matchingPrepares(primary) < 2 * this.config.f) return;
     slot.prepared = true;
     const prepares = slot.matchingPrepareMessages(primary);
     this.preparedCerts.set(slot.seq, { prePrepare: pp, prepares });
@@ -389,7 +406,6 @@ export abstract class NormalCase {
 
   protected onCheckpoint(msg: VerifiedMessage<'checkpoint'>): void {
     const { seq } = msg.body;
-    if (seq > this.highestSeen) this.highestSeen = seq;
     if (seq <= this.stable.seq || seq % this.config.checkpointInterval !== 0) {
       return this.ignore(msg, 'outside-window');
     }

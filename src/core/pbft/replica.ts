@@ -262,8 +262,46 @@ export class PbftReplica extends CatchUp {
     return null;
   }
 
+  /**
+   * Certificates inside a VIEW-CHANGE are signed by their original senders: one that conflicts with
+   * a pre-prepare or prepare this replica holds for the same slot proves equivocation.
+   */
+  private crossCheck(vc: ViewChange): void {
+    for (const cert of vc.certificates) {
+      const slot = this.slots.get(cert.prePrepare.body.seq);
+      const mine = slot?.prePrepare;
+      if (!slot || !mine || mine.body.view !== cert.prePrepare.body.view) continue;
+      if (!equalBytes(mine.body.digest, cert.prePrepare.body.digest)) this.evidence(mine, cert.prePrepare);
+      for (const p of cert.prepares) {
+        const held = slot.prepares.get(p.sender)?.msg;
+        if (held && !equalBytes(held.body.digest, p.body.digest)) this.evidence(held, p);
+      }
+    }
+  }
+
+  /**
+   * Proof that the current primary equivocated: hand both pre-prepares to every replica (each can
+   * verify them and reach the same conclusion) and start a view change, rather than wait for a
+   * timer; a faulty primary is replaced as soon as f + 1 correct replicas hold the proof.
+   */
+  protected override evidence(first: Message, second: Message): boolean {
+    if (!super.evidence(first, second)) return false;
+    const againstPrimary =
+      second.kind === 'pre-prepare' &&
+      this.mode === 'normal' &&
+      second.sender === primaryOf(this.installedView, this.config.n) &&
+      (second.body as { view: number }).view === this.installedView;
+    if (againstPrimary) {
+      this.emit({ type: 'broadcast', msg: first });
+      this.emit({ type: 'broadcast', msg: second });
+      this.startViewChange(this.currentView + 1);
+    }
+    return true;
+  }
+
   private onViewChange(msg: VerifiedMessage<'view-change'>): void {
     if (this.badViewChange(msg) !== null) return this.ignore(msg, 'bad-view-change');
+    this.crossCheck(msg);
     const view = msg.body.newView;
     if (view <= this.installedView) {
       // The sender is still changing to a view we installed: hand it the NEW-VIEW.
@@ -315,6 +353,7 @@ export class PbftReplica extends CatchUp {
     }
     if (msg.viewChanges.some((vc) => this.badViewChange(vc) !== null))
       return this.ignore(msg, 'bad-new-view');
+    for (const vc of msg.viewChanges) this.crossCheck(vc);
     const plan = planNewView(msg.viewChanges, this.nullDigest);
     if (!matchesPlan(msg.prePrepares, plan)) return this.ignore(msg, 'bad-new-view');
     this.install(view, plan, msg.prePrepares, msg);

@@ -19,6 +19,11 @@ export class Slot {
   prePrepare: PrePrepare | undefined;
   /** Hex of the accepted pre-prepare's digest ('' until one is accepted). */
   digestHex = '';
+  /**
+   * A conflicting pre-prepare from the same primary (it equivocated). If a prepared certificate
+   * forms for it, the slot switches to it: 2f + 1 replicas accepted it, so nothing else can prepare.
+   */
+  alternative: PrePrepare | undefined;
   /** Prepares by sender: one vote per replica id, never per message. */
   readonly prepares = new Map<number, Vote<'prepare'>>();
   /** Commits by sender: one vote per replica id. */
@@ -46,10 +51,10 @@ export class Slot {
   }
 
   /** Prepares matching the accepted digest, excluding the primary's (which never prepares). */
-  matchingPrepares(primary: number): number {
+  matchingPrepares(primary: number, digestHex = this.digestHex): number {
     let count = 0;
     for (const [sender, vote] of this.prepares)
-      if (sender !== primary && vote.digestHex === this.digestHex) count++;
+      if (sender !== primary && vote.digestHex === digestHex) count++;
     return count;
   }
 
