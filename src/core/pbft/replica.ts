@@ -433,9 +433,10 @@ export class PbftReplica extends CatchUp {
         invariant(slot.matchingPrepares(primary) >= 2 * config.f, `slot ${seq}: 2f prepares`);
       if (slot.committed) invariant(slot.matchingCommits() >= this.quorum, `slot ${seq}: quorum of commits`);
       const done = this.executedDigests.get(seq);
-      const own = slot.prepares.get(config.id) ?? slot.commits.get(config.id);
+      // Its own prepare may name another batch if the primary equivocated; its commit never does.
+      const own = slot.commits.get(config.id);
       if (done !== undefined && own)
-        invariant(own.digestHex === done, `slot ${seq}: never votes against execution`);
+        invariant(own.digestHex === done, `slot ${seq}: never commits against execution`);
     }
     for (const [seq, cert] of this.preparedCerts) {
       invariant(seq > stable.seq, `certificate ${seq} above h`);
