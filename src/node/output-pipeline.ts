@@ -12,6 +12,7 @@
  */
 import type { PersistRecord } from '../core/pbft/types.js';
 import type { ReplicaStore } from '../storage/types.js';
+import { StageTrace } from './trace.js';
 
 /** One turn's work: records to make durable, then the sends that were queued after them. */
 interface Group {
@@ -41,6 +42,7 @@ export class OutputPipeline {
   constructor(
     private readonly store: ReplicaStore,
     private readonly onFailure: (err: unknown) => void,
+    private readonly trace: StageTrace = new StageTrace(false),
   ) {}
 
   /** Queues a record to persist before any send queued after it. */
@@ -73,13 +75,17 @@ export class OutputPipeline {
     const group = this.current;
     if (group.records.length === 0 && group.sends.length === 0) return;
     this.current = { records: [], sends: [], barrier: false };
+    const trace = this.trace;
+    const flushedAt = trace.now();
     const appended =
       group.records.length === 0
         ? this.appends
         : this.appends.then(async () => {
             if (this.failure !== undefined) return;
             try {
+              const t0 = trace.now();
               await this.store.append(group.records);
+              trace.since('storage.append', t0);
               this.groups++;
             } catch (err) {
               this.failure = err;
@@ -90,6 +96,7 @@ export class OutputPipeline {
     this.tail = this.tail.then(async () => {
       if (group.barrier) await appended;
       if (this.failure !== undefined) return;
+      if (group.barrier) trace.since('pipeline.barrier', flushedAt);
       for (const send of group.sends) send();
     });
   }

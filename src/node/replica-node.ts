@@ -1,8 +1,10 @@
 /**
  * The replica runtime: drives the pure PBFT core with real time (a tick every `tickMs`), the
  * libp2p transport, LevelDB storage and the ledger. Frames pass the boundary with their signatures
- * verified off the event loop (node's asynchronous verify runs on libuv's thread pool); outputs
- * go through the pipeline that makes persists durable before any later send leaves.
+ * verified (inline when they carry few, on libuv's thread pool when they carry many) and reach the
+ * core in arrival order; outputs go through the pipeline that makes persists durable before any
+ * later send leaves. BFTLEDGER_VERIFY=sync|async forces one verification mode; BFTLEDGER_TRACE=1
+ * logs per-stage latencies (see trace.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -22,7 +24,15 @@ import { hexOf } from '../core/quorum.js';
 import { sha256 } from '../crypto/hash.js';
 import { evidenceFile } from '../evidence/evidence.js';
 import { LedgerStateMachine } from '../ledger/state-machine.js';
-import { type BoundaryContext, parseFrame, verifyFrameAsync } from '../messages/boundary.js';
+import {
+  type BoundaryContext,
+  type Checked,
+  type ParsedFrame,
+  parseFrame,
+  verifyFrame,
+  verifyFrameAsync,
+} from '../messages/boundary.js';
+import type { AnyVerified } from '../messages/types.js';
 import { startTransport } from '../net/node.js';
 import type { Transport } from '../net/types.js';
 import { LevelStore } from '../storage/level-store.js';
@@ -31,6 +41,19 @@ import { ReplicaMetrics } from './metrics.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { principalsOf, VerifiedCache } from './principals.js';
 import { type EvidenceSummary, type ReplicaStatus, statusOf } from './status.js';
+import { StageTrace } from './trace.js';
+
+/** Signatures a frame may need checked and still be verified on the event loop (in 'auto' mode). */
+const INLINE_SIGNATURES = 4;
+
+/** Where signatures are verified: see `ReplicaNode.verifyInline`. */
+export type VerifyMode = 'auto' | 'sync' | 'async';
+
+/** The verification mode from BFTLEDGER_VERIFY (auto, sync or async), 'auto' by default. */
+function verifyModeFromEnv(): VerifyMode {
+  const v = process.env.BFTLEDGER_VERIFY;
+  return v === 'sync' || v === 'async' ? v : 'auto';
+}
 
 /** How to start a replica. */
 export interface ReplicaNodeOptions {
@@ -70,6 +93,14 @@ export class ReplicaNode {
   private readonly evidence: EvidenceSummary[] = [];
   /** True once stopping: no more steps. */
   private stopped = false;
+  /** Frames being verified or waiting for an earlier one to be delivered to the core. */
+  private verifying = 0;
+  /** The end of the chain that delivers verified frames to the core in arrival order. */
+  private delivered: Promise<void> = Promise.resolve();
+  /** Where signatures are verified. */
+  private readonly verifyMode = verifyModeFromEnv();
+  /** Per-stage latency tracing (BFTLEDGER_TRACE=1), a no-op otherwise. */
+  private readonly trace: StageTrace;
 
   private constructor(
     readonly cluster: Cluster,
@@ -79,7 +110,8 @@ export class ReplicaNode {
     private readonly ctx: BoundaryContext,
     private readonly options: ReplicaNodeOptions,
   ) {
-    this.pipeline = new OutputPipeline(store, (err) => this.fatal('storage failed', err));
+    this.trace = StageTrace.fromEnv((summary) => options.logger.info(summary, 'stage latencies (ms)'));
+    this.pipeline = new OutputPipeline(store, (err) => this.fatal('storage failed', err), this.trace);
     this.replicaPeers = cluster.replicas.map((r) => r.peerId);
     this.clientPeers = cluster.clients.map((c) => c.peerId);
   }
@@ -132,35 +164,76 @@ export class ReplicaNode {
     options.logger.info({ peerId: this.transport.peerId, address: self.address }, 'replica listening');
   }
 
-  /** A frame from the network: boundary checks, signatures off the event loop, then the core. */
+  /**
+   * A frame from the network: boundary checks, then its signatures (see `verifyInline`), then the
+   * core. Nothing reaches the core before every signature it carries has verified.
+   */
   private onFrame(_from: string, frame: Uint8Array): void {
     if (this.stopped) return;
+    const t0 = this.trace.now();
     const parsed = parseFrame(frame, { ...this.ctx, window: this.core.boundaryWindow() });
     if (!parsed.ok) {
       this.metrics.rejected.inc({ reason: parsed.reason });
       return;
     }
-    void verifyFrameAsync(parsed.value, this.cache.known).then((checked) => {
-      if (!checked.ok) {
-        this.metrics.rejected.inc({ reason: checked.reason });
-        return;
-      }
-      this.cache.remember(parsed.value.signatures.map((s) => s.envelope));
-      const msg = checked.value;
-      this.metrics.messagesIn.inc({ kind: msg.kind });
-      if (msg.kind === 'request') {
-        const key = `${msg.body.client}:${msg.body.timestamp}`;
-        if (!this.arrivals.has(key) && this.arrivals.size < 100_000)
-          this.arrivals.set(key, performance.now());
-      }
-      this.step({ type: 'message', msg });
-    });
+    const p = parsed.value;
+    const known = this.cache.known;
+    const inline = this.verifyInline(p);
+    if (inline && this.verifying === 0) {
+      this.accept(p, verifyFrame(p, known), t0, 'inline');
+      return;
+    }
+    // Frames reach the core in arrival order (per peer, the order it sent them): one verified on
+    // the pool holds back every later frame, however they are verified.
+    const checked = inline ? Promise.resolve(verifyFrame(p, known)) : verifyFrameAsync(p, known);
+    this.verifying++;
+    this.delivered = this.delivered
+      .then(() => checked)
+      .then((result) => {
+        this.verifying--;
+        this.accept(p, result, t0, inline ? 'inline' : 'pool');
+      });
+  }
+
+  /**
+   * Whether to verify a frame's signatures on the event loop rather than on libuv's pool. A check
+   * on the pool costs two thread hand-offs (to a pool thread and back), each a wake-up that waits
+   * for a core on a busy machine, and about half a verify of event-loop time anyway; so frames
+   * with few signatures to check are verified inline, and only frames with many (a pre-prepare
+   * with a large batch, certificates) go to the pool, where they verify in parallel.
+   */
+  private verifyInline(p: ParsedFrame): boolean {
+    const mode = this.verifyMode;
+    if (mode !== 'auto') return mode === 'sync';
+    let unknown = 0;
+    for (const c of p.signatures)
+      if (!this.cache.known(c.envelope) && ++unknown > INLINE_SIGNATURES) return false;
+    return true;
+  }
+
+  /** A parsed frame's verification result: the core gets it only if every signature verified. */
+  private accept(p: ParsedFrame, checked: Checked<AnyVerified>, t0: number, where: string): void {
+    if (this.stopped) return;
+    if (!checked.ok) {
+      this.metrics.rejected.inc({ reason: checked.reason });
+      return;
+    }
+    this.cache.remember(p.signatures.map((s) => s.envelope));
+    const msg = checked.value;
+    if (this.trace.enabled) this.trace.since(`verify.${where}.${msg.kind}`, t0);
+    this.metrics.messagesIn.inc({ kind: msg.kind });
+    if (msg.kind === 'request') {
+      const key = `${msg.body.client}:${msg.body.timestamp}`;
+      if (!this.arrivals.has(key) && this.arrivals.size < 100_000) this.arrivals.set(key, performance.now());
+    }
+    this.step({ type: 'message', msg });
   }
 
   /** Steps the core and carries out its outputs. A throw from the core is a bug: stop loudly. */
   private step(input: Input): void {
     if (this.stopped) return;
     let outs: Output[];
+    const t0 = this.trace.now();
     try {
       outs = this.core.step(input);
     } catch (err) {
@@ -168,6 +241,7 @@ export class ReplicaNode {
       return;
     }
     for (const out of outs) this.carryOut(out);
+    this.trace.since('step', t0);
     this.metrics.view.set(this.core.view);
     this.metrics.lastExecuted.set(this.core.lastExecuted);
     this.metrics.persistGroups.set(this.pipeline.groups);
@@ -304,6 +378,7 @@ export class ReplicaNode {
     if (this.stopped) return;
     this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
+    this.trace.stop();
     await this.pipeline.drain().catch(() => undefined);
     await this.transport?.stop();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
