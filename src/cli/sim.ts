@@ -49,6 +49,14 @@ export interface SimCliOptions {
   crypto: SimCrypto;
   /** Checkpoint interval K. */
   checkpointInterval: number;
+  /** Random crashes and restarts during the fault phase. */
+  crash: boolean;
+  /** Random partitions during the fault phase. */
+  partition: boolean;
+  /** Length of the fault phase, virtual ms. */
+  faultPhase: number;
+  /** Bound on completing a pending request after the fault phase, virtual ms. */
+  livenessBound: number;
   /** Print JSON instead of text. */
   json: boolean;
 }
@@ -100,6 +108,10 @@ const CLI_DEFAULTS = {
   maxTime: SIM_DEFAULTS.maxTimeMs,
   crypto: SIM_DEFAULTS.crypto,
   checkpointInterval: SIM_DEFAULTS.checkpointInterval,
+  crash: SIM_DEFAULTS.crash,
+  partition: SIM_DEFAULTS.partition,
+  faultPhase: SIM_DEFAULTS.faultPhaseMs,
+  livenessBound: SIM_DEFAULTS.livenessBoundMs,
 } as const;
 
 /** The flag spelling of a camelCase option name. */
@@ -112,7 +124,8 @@ export function replayCommand(o: SimCliOptions, seed: number): string {
   const parts = ['bftledger sim --seeds 1', `--seed ${seed}`];
   for (const [name, fallback] of Object.entries(CLI_DEFAULTS)) {
     const value = o[name as keyof typeof CLI_DEFAULTS];
-    if (value !== fallback) parts.push(`${flagOf(name)} ${value}`);
+    if (value === fallback) continue;
+    parts.push(typeof value === 'boolean' ? flagOf(name) : `${flagOf(name)} ${value}`);
   }
   return parts.join(' ');
 }
@@ -132,6 +145,10 @@ function toSimOptions(o: SimCliOptions): Omit<SimOptions, 'seed'> {
     maxTimeMs: o.maxTime,
     crypto: o.crypto,
     configOverrides: { checkpointInterval: o.checkpointInterval },
+    crash: o.crash,
+    partition: o.partition,
+    faultPhaseMs: o.faultPhase,
+    livenessBoundMs: o.livenessBound,
   };
 }
 
@@ -161,12 +178,17 @@ function failureLine(o: SimCliOptions, r: SimResult): string {
   return `FAIL seed=${r.seed} violations=${r.violations.length}: ${shown}${more}\n  replay: ${replayCommand(o, r.seed)}`;
 }
 
-/** The final summary line. */
+/** The final summary line; fault figures follow when faults were injected. */
 function summaryLine(o: SimCliOptions, c: CampaignResult, wallMs: number): string {
   const rate = wallMs > 0 ? Math.round((c.committedRequests * 1000) / wallMs) : 0;
-  return (
+  const line =
     `seeds=${c.runs} replicas=${o.replicas} committed=${c.committedRequests} violations=${c.violations} ` +
-    `failing-seeds=${c.failing.length} wall=${(wallMs / 1000).toFixed(1)}s sim-rate=${rate} req/s`
+    `failing-seeds=${c.failing.length} wall=${(wallMs / 1000).toFixed(1)}s sim-rate=${rate} req/s`;
+  if (!o.crash && !o.partition) return line;
+  return (
+    `${line} crashes=${c.crashes} restarts=${c.restarts} partitions=${c.partitions} ` +
+    `view-changes=${c.viewChanges} state-transfers=${c.stateTransfers} liveness-passed=${c.livenessPassed}/${c.runs} ` +
+    `converged=${c.converged}/${c.runs}`
   );
 }
 
@@ -227,6 +249,11 @@ function jsonReport(
     stateTransfers: c.stateTransfers,
     viewChanges: c.viewChanges,
     runsWithNewView: c.runsWithNewView,
+    crashes: c.crashes,
+    restarts: c.restarts,
+    partitions: c.partitions,
+    livenessPassed: c.livenessPassed,
+    converged: c.converged,
     rejected: c.rejected,
     virtualMs: Math.round(c.virtualMs),
     wallMs: Math.round(wallMs),
@@ -280,6 +307,20 @@ export function registerSim(program: Command): void {
       'checkpoint every K sequence numbers (L = 4K)',
       integer(1, 1 << 20),
       d.checkpointInterval,
+    )
+    .option('--crash', 'crash and restart up to f replicas at random during the fault phase', false)
+    .option('--partition', 'partition the network at random during the fault phase', false)
+    .option(
+      '--fault-phase <ms>',
+      'length of the fault phase (virtual ms); then all heals and restarts',
+      millis(1),
+      d.faultPhase,
+    )
+    .option(
+      '--liveness-bound <ms>',
+      'after the fault phase, each pending request must complete within this (virtual ms)',
+      millis(1),
+      d.livenessBound,
     )
     .option('--json', 'print one JSON report instead of text', false)
     .action((opts: SimCliOptions, cmd: Command) => {

@@ -38,6 +38,16 @@ export interface CampaignResult {
   readonly viewChanges: number;
   /** Runs that ended in a view other than 0. */
   readonly runsWithNewView: number;
+  /** Replica crashes, over all runs. */
+  readonly crashes: number;
+  /** Restarts from a store, over all runs. */
+  readonly restarts: number;
+  /** Partitions and isolations, over all runs. */
+  readonly partitions: number;
+  /** Runs whose liveness phase passed (no request overdue). */
+  readonly livenessPassed: number;
+  /** Runs that ended with every running correct replica in one view (see SimResult.converged). */
+  readonly converged: number;
   /** Frames refused at a boundary, by reason, over all runs. */
   readonly rejected: Readonly<Record<string, number>>;
 }
@@ -63,6 +73,11 @@ export function runCampaign(
     transfers: 0,
     viewChanges: 0,
     moved: 0,
+    crashes: 0,
+    restarts: 0,
+    partitions: 0,
+    live: 0,
+    converged: 0,
   };
   for (const [index, seed] of seeds.entries()) {
     const result = runSimulation({ ...options, seed });
@@ -76,6 +91,11 @@ export function runCampaign(
     sums.transfers += result.stateTransfers;
     sums.viewChanges += result.viewChanges;
     if (result.maxView > 0) sums.moved++;
+    sums.crashes += result.crashes;
+    sums.restarts += result.restarts;
+    sums.partitions += result.partitions;
+    if (result.livenessPassed) sums.live++;
+    if (result.converged) sums.converged++;
     for (const [reason, count] of Object.entries(result.rejected))
       rejected[reason] = (rejected[reason] ?? 0) + count;
     onResult?.(result, index);
@@ -92,6 +112,11 @@ export function runCampaign(
     stateTransfers: sums.transfers,
     viewChanges: sums.viewChanges,
     runsWithNewView: sums.moved,
+    crashes: sums.crashes,
+    restarts: sums.restarts,
+    partitions: sums.partitions,
+    livenessPassed: sums.live,
+    converged: sums.converged,
     rejected,
   };
 }

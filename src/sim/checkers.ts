@@ -4,13 +4,15 @@
  * the replica and the sequence number. They read only the core's outputs and the ledgers, never
  * the core's internals, so a faulty core cannot hide from them.
  *
- * The per-request checkers (validity, exactly-once, completion) are in `request-checkers.ts`.
+ * The per-request checkers (validity, exactly-once, completion) are in `request-checkers.ts`, the
+ * crash-and-restart ones (no equivocation, durability) in `restart-checkers.ts`.
  */
 
 import type { Output } from '../core/pbft/types.js';
 import { toHex } from '../crypto/hex.js';
 import type { Completion } from './client.js';
 import { CompletionChecker, ExecutionChecker } from './request-checkers.js';
+import { DurabilityChecker, EquivocationChecker } from './restart-checkers.js';
 
 /** What every checker needs to know about the cluster. */
 export interface CheckerConfig {
@@ -168,6 +170,10 @@ export class CheckerSuite {
   readonly money: MoneyChecker;
   /** Client completions against what replicas did. */
   readonly completion: CompletionChecker;
+  /** What each replica signs never conflicts with what it signed before, across restarts. */
+  readonly equivocation: EquivocationChecker;
+  /** Restarted replicas lose nothing they executed. */
+  readonly durability: DurabilityChecker;
 
   constructor(
     /** The cluster and who is correct. */
@@ -181,6 +187,8 @@ export class CheckerSuite {
     this.checkpoints = new CheckpointChecker(config, report);
     this.money = new MoneyChecker(config, report);
     this.completion = new CompletionChecker(config, report, this.execution);
+    this.equivocation = new EquivocationChecker(config, report);
+    this.durability = new DurabilityChecker(config, report);
   }
 
   /** A client signed and sent a new request. */
@@ -205,9 +213,35 @@ export class CheckerSuite {
       case 'reply':
         this.completion.reply(replica, out.msg.body);
         return;
+      case 'persist':
+        if (out.record.type === 'signed') this.equivocation.persisted(replica, out.record.msg);
+        return;
+      case 'send':
+      case 'broadcast':
+        this.equivocation.sent(replica, out.msg);
+        return;
       default:
         return;
     }
+  }
+
+  /** A replica crashed (a fault, not a bug) having executed up to `seq`. */
+  replicaCrashed(replica: number, seq: number): void {
+    this.durability.crashed(replica, seq);
+  }
+
+  /** A replica restarted from its store alone and resumes at `seq`. */
+  replicaRestarted(replica: number, seq: number): void {
+    this.durability.restarted(replica, seq);
+    this.execution.restarted(replica, seq);
+  }
+
+  /** A request was still pending at its liveness deadline. */
+  overdue(client: number, timestamp: number, issuedAt: number, deadline: number, boundMs: number): void {
+    this.violations.push(
+      `liveness: client ${client} timestamp ${timestamp} (issued at ${Math.round(issuedAt)} ms) not completed ` +
+        `by ${Math.round(deadline)} ms, ${boundMs} ms after the fault phase ended or it was issued`,
+    );
   }
 
   /** A replica's ledger digest right after it executed checkpoint seq `seq`. */
@@ -227,8 +261,8 @@ export class CheckerSuite {
     this.violations.push(`invariant: replica ${replica} seq ${seq}: ${text}`);
   }
 
-  /** A replica's step threw (a bug: peer faults are never exceptions). */
-  crashed(replica: number, seq: number, error: unknown): void {
+  /** A replica's step (or its recovery) threw: a bug, since peer faults are never exceptions. */
+  threw(replica: number, seq: number, error: unknown): void {
     const text = error instanceof Error ? error.message : String(error);
     this.violations.push(`exception: replica ${replica} seq ${seq}: step threw: ${text}`);
   }

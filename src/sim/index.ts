@@ -11,6 +11,21 @@ export {
 } from './checkers.js';
 export { type ClientHost, type Completion, SimClient, type Workload } from './client.js';
 export { EventQueue } from './event-queue.js';
+export { type PlanSpec, randomFaultPlan } from './fault-plan.js';
+export {
+  type ActivePartition,
+  activePartition,
+  type ClientSide,
+  type CrashEvent,
+  cuts,
+  type FaultEvent,
+  type HealEvent,
+  type IsolateEvent,
+  type PartitionEvent,
+  Partitions,
+  type RestartEvent,
+} from './faults.js';
+export { type CrashPoint, FaultInjector, type FaultTotals } from './injector.js';
 export {
   type Delivery,
   type Endpoint,
@@ -21,6 +36,7 @@ export {
 } from './network.js';
 export {
   faultsTolerated,
+  type OutputTap,
   type ReplicaFactory,
   type ResolvedSimOptions,
   resolveOptions,
@@ -29,7 +45,9 @@ export {
   type SimOptions,
 } from './options.js';
 export { RecordingStateMachine } from './recording-state-machine.js';
+export { type HostStatus, type HostStep, ReplicaHost } from './replica-host.js';
 export { CompletionChecker, ExecutionChecker } from './request-checkers.js';
-export type { SimResult } from './result.js';
+export { DurabilityChecker, EquivocationChecker } from './restart-checkers.js';
+export type { BadPeerEvent, ReplicaSummary, SimResult } from './result.js';
 export { runSimulation } from './run.js';
 export { buildWorld, clientAccount, SIM_CRYPTO_SCHEMES, type SimCrypto, type SimWorld } from './setup.js';

@@ -3,11 +3,19 @@
  * and the CLI (so `runSimulation` and `bftledger sim` refuse the same things with the same words).
  */
 import type { PbftDeps, PbftReplica } from '../core/pbft/replica.js';
-import type { PbftConfig } from '../core/pbft/types.js';
+import type { Output, PbftConfig, RecoveredState } from '../core/pbft/types.js';
+import type { FaultEvent } from './faults.js';
 import { SIM_CRYPTO_SCHEMES, type SimCrypto } from './setup.js';
 
-/** Builds a replica; tests pass one that returns a deliberately faulty subclass. */
-export type ReplicaFactory = (config: PbftConfig, deps: PbftDeps) => PbftReplica;
+/**
+ * Builds a replica; tests pass one that returns a deliberately faulty subclass. On a restart after
+ * a crash `recovered` is the state read back from the replica's store, and the factory must rebuild
+ * from it (the honest default is `PbftReplica.recover(config, deps, recovered)`).
+ */
+export type ReplicaFactory = (config: PbftConfig, deps: PbftDeps, recovered?: RecoveredState) => PbftReplica;
+
+/** Watches every output of every replica step (tests use it to see what the checkers do not report). */
+export type OutputTap = (replica: number, output: Output, atMs: number) => void;
 
 /** Everything that determines one simulated run. Same options, same result, bit for bit. */
 export interface SimOptions {
@@ -35,7 +43,10 @@ export interface SimOptions {
   readonly clientTimeoutMs?: number;
   /** Virtual time limit; requests still open then are liveness violations. */
   readonly maxTimeMs?: number;
-  /** Virtual ms the cluster keeps running after the last client completed (catch-up, checkpoints). */
+  /**
+   * Virtual ms the cluster keeps running after the last client completed (catch-up, checkpoints);
+   * longer by default with faults, so that replicas left behind by a fault have time to rejoin.
+   */
   readonly drainMs?: number;
   /** Signature scheme of every principal. */
   readonly crypto?: SimCrypto;
@@ -51,10 +62,43 @@ export interface SimOptions {
   readonly boundaryWindow?: boolean;
   /** Stop at the end of the first event that produced a violation. */
   readonly stopOnViolation?: boolean;
+  /** Random crashes and restarts of at most f replicas at a time during the fault phase. */
+  readonly crash?: boolean;
+  /** Random network partitions (symmetric and one-way) during the fault phase. */
+  readonly partition?: boolean;
+  /** Length of the fault phase from time 0, virtual ms: faults happen only inside it. */
+  readonly faultPhaseMs?: number;
+  /**
+   * After the fault phase (every replica restarted, the network healed) each pending request must
+   * complete within this many virtual ms (of the phase's end, or of its issue if later).
+   */
+  readonly livenessBoundMs?: number;
+  /** Scripted faults, each inside the fault phase (merged with the random ones). */
+  readonly schedule?: readonly FaultEvent[];
+  /**
+   * Crash-point mode: this replica crashes right after every step that wrote to its store (half the
+   * time before that step's messages left) and restarts on its next tick, during the fault phase.
+   */
+  readonly crashEveryWrite?: number;
+  /**
+   * Largest pause, virtual ms, between a client's completion and its next request. Defaults to 0
+   * without faults; with faults, to a value that spreads the workload over the fault phase.
+   */
+  readonly thinkMs?: number;
+  /** Sees every output of every replica step; never changes the run. */
+  readonly onOutput?: OutputTap;
 }
 
 /** SimOptions with every default filled in (same meanings; see SimOptions). */
-export type ResolvedSimOptions = Required<Omit<SimOptions, 'replicaFactory' | 'faulty'>> & {
+export type ResolvedSimOptions = Required<
+  Omit<SimOptions, 'replicaFactory' | 'faulty' | 'crashEveryWrite' | 'onOutput'>
+> & {
+  /** Whether any fault is injected (random, scripted or crash points): a fault phase then runs. */
+  readonly faults: boolean;
+  /** The crash-point replica, if any. */
+  readonly crashEveryWrite: number | undefined;
+  /** The output tap, if any. */
+  readonly onOutput: OutputTap | undefined;
   /** Faults tolerated: floor((n - 1) / 3). */
   readonly f: number;
   /** The replica factory, or undefined for the honest core. */
@@ -77,6 +121,8 @@ export const SIM_DEFAULTS = {
   clientTimeoutMs: 200,
   maxTimeMs: 120_000,
   drainMs: 100,
+  /** The drain with faults on: several fetch periods for replicas a fault left behind. */
+  faultDrainMs: 2000,
   crypto: 'keyed-hash' as SimCrypto,
   startingBalance: 1_000_000n,
   /** K: small, so campaigns exercise checkpoints, stable points and state transfer often. */
@@ -87,6 +133,10 @@ export const SIM_DEFAULTS = {
   maxBatch: 16,
   boundaryWindow: true,
   stopOnViolation: true,
+  crash: false,
+  partition: false,
+  faultPhaseMs: 20_000,
+  livenessBoundMs: 30_000,
 } as const;
 
 /** A bad option value; `message` names the option and says what is allowed. */
@@ -182,11 +232,101 @@ export function resolveOptions(o: SimOptions): ResolvedSimOptions {
   for (const id of faulty) intIn('faulty replica id', id, 0, r.replicas - 1);
   return {
     ...r,
+    ...resolveFaults(o, r),
     f: faultsTolerated(r.replicas),
     configOverrides,
     replicaFactory: o.replicaFactory,
     faulty,
     boundaryWindow: o.boundaryWindow ?? d.boundaryWindow,
     stopOnViolation: o.stopOnViolation ?? d.stopOnViolation,
+    onOutput: o.onOutput,
   };
+}
+
+/** The fault options, validated against the run's size and time limit. */
+function resolveFaults(
+  o: SimOptions,
+  r: { replicas: number; clients: number; requests: number; maxTimeMs: number },
+): Pick<
+  ResolvedSimOptions,
+  | 'crash'
+  | 'partition'
+  | 'faultPhaseMs'
+  | 'livenessBoundMs'
+  | 'schedule'
+  | 'crashEveryWrite'
+  | 'thinkMs'
+  | 'faults'
+  | 'drainMs'
+> {
+  const d = SIM_DEFAULTS;
+  const crash = o.crash ?? d.crash;
+  const partition = o.partition ?? d.partition;
+  const faultPhaseMs = o.faultPhaseMs ?? d.faultPhaseMs;
+  const livenessBoundMs = o.livenessBoundMs ?? d.livenessBoundMs;
+  const schedule = o.schedule ?? [];
+  const crashEveryWrite = o.crashEveryWrite;
+  duration('faultPhaseMs', faultPhaseMs);
+  duration('livenessBoundMs', livenessBoundMs);
+  if (crashEveryWrite !== undefined) intIn('crashEveryWrite', crashEveryWrite, 0, r.replicas - 1);
+  for (const e of schedule) checkFaultEvent(e, r.replicas, r.clients, faultPhaseMs);
+  const faults = crash || partition || schedule.length > 0 || crashEveryWrite !== undefined;
+  if (faults && r.maxTimeMs <= faultPhaseMs) {
+    throw new SimOptionError(`maxTimeMs (${r.maxTimeMs}) must exceed faultPhaseMs (${faultPhaseMs})`);
+  }
+  const spread = Math.round((2 * faultPhaseMs * r.clients) / Math.max(1, r.requests));
+  const thinkMs = o.thinkMs ?? (faults ? Math.min(spread, faultPhaseMs / 2) : 0);
+  duration('thinkMs', thinkMs, true);
+  const drainMs = o.drainMs ?? (faults ? d.faultDrainMs : d.drainMs);
+  return {
+    crash,
+    partition,
+    faultPhaseMs,
+    livenessBoundMs,
+    schedule,
+    crashEveryWrite,
+    thinkMs,
+    faults,
+    drainMs,
+  };
+}
+
+/** Throws SimOptionError unless a scripted fault names real replicas and lies inside the fault phase. */
+function checkFaultEvent(e: FaultEvent, n: number, clients: number, phaseMs: number): void {
+  if (!Number.isFinite(e.atMs) || e.atMs < 0 || e.atMs > phaseMs) {
+    throw new SimOptionError(
+      `schedule: ${e.type} at ${e.atMs} ms is outside the fault phase [0, ${phaseMs}]`,
+    );
+  }
+  const ids = (what: string, list: readonly number[]): void => {
+    for (const id of list) intIn(`schedule: ${what} replica id`, id, 0, n - 1);
+  };
+  switch (e.type) {
+    case 'crash':
+    case 'restart':
+    case 'isolate':
+      ids(e.type, e.replicas);
+      return;
+    case 'heal':
+      return;
+    case 'partition': {
+      e.groups.forEach((g) => {
+        ids('partition', g);
+      });
+      const all = e.groups.flat();
+      if (new Set(all).size !== all.length) throw new SimOptionError('schedule: partition groups overlap');
+      if (e.groups.length < 2 || (e.oneWay === true && e.groups.length !== 2)) {
+        throw new SimOptionError('schedule: a partition needs two or more groups (exactly two when one-way)');
+      }
+      const sides = typeof e.clients === 'object' ? e.clients : [e.clients ?? 'all'];
+      if (typeof e.clients === 'object' && e.clients.length !== clients) {
+        throw new SimOptionError(
+          `schedule: partition places ${e.clients.length} clients, the run has ${clients}`,
+        );
+      }
+      for (const side of sides)
+        if (side !== 'all') intIn('schedule: client group', side, 0, e.groups.length - 1);
+      return;
+    }
+  }
 }

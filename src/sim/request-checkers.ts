@@ -32,6 +32,8 @@ export class ExecutionChecker {
   readonly appliedAt = new Map<string, Map<number, Set<number>>>();
   /** Per correct replica: the highest seq it reached by state transfer. */
   readonly transferredTo = new Map<number, number>();
+  /** Per correct replica: requests it holds only through a state transfer (never to be applied again). */
+  private readonly heldBy = new Map<number, Set<string>>();
 
   constructor(
     /** The cluster and who is correct. */
@@ -81,6 +83,11 @@ export class ExecutionChecker {
           'exactly-once',
           `replica ${replica} seq ${out.seq}: applied request ${key} a second time`,
         );
+      } else if (this.heldBy.get(replica)?.has(key) === true) {
+        this.report(
+          'exactly-once',
+          `replica ${replica} seq ${out.seq}: applied request ${key} that a state transfer already gave it`,
+        );
       }
       applied.add(key);
       let bySeq = this.appliedAt.get(key);
@@ -94,7 +101,10 @@ export class ExecutionChecker {
     }
   }
 
-  /** A replica jumped to `seq` by state transfer. */
+  /**
+   * A replica jumped to `seq` by state transfer: the requests correct replicas applied in
+   * (its last seq, seq] are now in its ledger, so it must never apply them itself.
+   */
   transferred(replica: number, seq: number): void {
     if (!this.config.isCorrect(replica)) return;
     const last = this.lastSeq.get(replica) ?? 0;
@@ -103,6 +113,30 @@ export class ExecutionChecker {
     }
     this.lastSeq.set(replica, Math.max(last, seq));
     this.transferredTo.set(replica, Math.max(this.transferredTo.get(replica) ?? 0, seq));
+    const applied = this.appliedBy.get(replica);
+    let held = this.heldBy.get(replica);
+    for (const [key, bySeq] of this.appliedAt) {
+      if (applied?.has(key) === true || held?.has(key) === true) continue;
+      if (![...bySeq.keys()].some((s) => s > last && s <= seq)) continue;
+      if (held === undefined) {
+        held = new Set();
+        this.heldBy.set(replica, held);
+      }
+      held.add(key);
+    }
+  }
+
+  /** A replica restarted from its store at `seq` (it re-executed up to there without outputs). */
+  restarted(replica: number, seq: number): void {
+    if (this.config.isCorrect(replica)) this.lastSeq.set(replica, seq);
+  }
+
+  /** Requests a replica applied itself, and those it holds through state transfers only. */
+  tally(replica: number): { readonly applied: number; readonly heldByTransfer: number } {
+    return {
+      applied: this.appliedBy.get(replica)?.size ?? 0,
+      heldByTransfer: this.heldBy.get(replica)?.size ?? 0,
+    };
   }
 }
 

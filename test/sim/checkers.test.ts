@@ -298,7 +298,7 @@ describe('checkers', () => {
     s.invariant(2, 17, new Error('invariant violated: stable checkpoint <= last executed'));
     assertOne(s, 'invariant', 'replica 2', 'seq 17');
     const t = suite();
-    t.crashed(1, 3, new Error('boom'));
+    t.threw(1, 3, new Error('boom'));
     assertOne(t, 'exception', 'replica 1', 'seq 3', 'boom');
   });
 });

@@ -74,11 +74,42 @@ describe('bftledger sim', () => {
       maxTime: 120_000,
       crypto: 'ed25519' as const,
       checkpointInterval: 8,
+      crash: false,
+      partition: false,
+      faultPhase: 20_000,
+      livenessBound: 30_000,
       json: true,
     };
     assert.equal(
       replayCommand(options, 1234),
       'bftledger sim --seeds 1 --seed 1234 --replicas 7 --loss 0.05 --reorder 0.1 --crypto ed25519 --checkpoint-interval 8',
+    );
+    const faulty = { ...options, crash: true, partition: true, faultPhase: 5000, livenessBound: 9000 };
+    assert.equal(
+      replayCommand(faulty, 7),
+      'bftledger sim --seeds 1 --seed 7 --replicas 7 --loss 0.05 --reorder 0.1 --crypto ed25519 --checkpoint-interval 8 ' +
+        '--crash --partition --fault-phase 5000 --liveness-bound 9000',
+    );
+  });
+
+  it('runs a campaign with crashes and partitions and reports the fault figures', () => {
+    const r = cli(
+      'sim',
+      '--seeds',
+      '1',
+      '--seed',
+      '3',
+      '--requests',
+      '12',
+      '--crash',
+      '--partition',
+      '--fault-phase',
+      '3000',
+    );
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(
+      r.stdout.trim(),
+      /^seeds=1 replicas=4 committed=12 violations=0 failing-seeds=0 wall=\d+\.\ds sim-rate=\d+ req\/s crashes=\d+ restarts=\d+ partitions=\d+ view-changes=\d+ state-transfers=\d+ liveness-passed=1\/1 converged=[01]\/1$/,
     );
   });
 });

@@ -224,12 +224,13 @@ export abstract class NormalCase {
 
   /** Why an agreement message for (view, seq) is not for this replica's log, or null. */
   protected ignoreAgreement(view: number, seq: number): IgnoreReason | null {
+    const inWindow = seq > this.stable.seq && seq <= this.stable.seq + this.config.watermarkWindow;
+    // Messages inside the window, of this view or a later one, say this replica may be behind (a
+    // later view: it missed a NEW-VIEW, which a log fetch brings). Far-future ones must not: a
+    // flooding peer would make it fetch forever; checkpoint certificates cover being far behind.
+    if (inWindow && view >= this.installedView && seq > this.highestSeen) this.highestSeen = seq;
     if (view !== this.installedView) return 'wrong-view';
-    if (seq <= this.stable.seq || seq > this.stable.seq + this.config.watermarkWindow)
-      return 'outside-window';
-    // Only messages inside the window say we are behind: far-future ones (a flooding peer) must not
-    // make a replica fetch forever; checkpoint certificates cover the case of being far behind.
-    if (seq > this.highestSeen) this.highestSeen = seq;
+    if (!inWindow) return 'outside-window';
     if (seq <= this.executed && !this.slots.has(seq)) return 'already-executed';
     return null;
   }
