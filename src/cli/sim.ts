@@ -51,6 +51,10 @@ export interface SimCliOptions {
   checkpointInterval: number;
   /** Random crashes and restarts during the fault phase. */
   crash: boolean;
+  /** Byzantine replicas per seed (at most f). */
+  byzantine: number;
+  /** Behaviours they draw from, comma-separated ('' = all). */
+  behaviours: string;
   /** Random partitions during the fault phase. */
   partition: boolean;
   /** Length of the fault phase, virtual ms. */
@@ -112,6 +116,8 @@ const CLI_DEFAULTS = {
   partition: SIM_DEFAULTS.partition,
   faultPhase: SIM_DEFAULTS.faultPhaseMs,
   livenessBound: SIM_DEFAULTS.livenessBoundMs,
+  byzantine: 0,
+  behaviours: '',
 } as const;
 
 /** The flag spelling of a camelCase option name. */
@@ -149,6 +155,8 @@ function toSimOptions(o: SimCliOptions): Omit<SimOptions, 'seed'> {
     partition: o.partition,
     faultPhaseMs: o.faultPhase,
     livenessBoundMs: o.livenessBound,
+    byzantine: o.byzantine,
+    ...(o.behaviours === '' ? {} : { behaviours: o.behaviours.split(',').map((b) => b.trim()) }),
   };
 }
 
@@ -321,6 +329,17 @@ export function registerSim(program: Command): void {
       'after the fault phase, each pending request must complete within this (virtual ms)',
       millis(1),
       d.livenessBound,
+    )
+    .option(
+      '--byzantine <k>',
+      'replicas (at most f) running Byzantine behaviours, chosen per seed; see bftledger byzantine list',
+      integer(0, 85),
+      0,
+    )
+    .option(
+      '--behaviours <list>',
+      'comma-separated behaviours the Byzantine replicas draw from (default: all)',
+      '',
     )
     .option('--json', 'print one JSON report instead of text', false)
     .action((opts: SimCliOptions, cmd: Command) => {

@@ -4,6 +4,7 @@
  */
 import type { PbftDeps, PbftReplica } from '../core/pbft/replica.js';
 import type { Output, PbftConfig, RecoveredState } from '../core/pbft/types.js';
+import { byzantinePlan } from './byzantine-plan.js';
 import type { FaultEvent } from './faults.js';
 import { SIM_CRYPTO_SCHEMES, type SimCrypto } from './setup.js';
 
@@ -58,6 +59,10 @@ export interface SimOptions {
   readonly replicaFactory?: ReplicaFactory;
   /** Replica ids the checkers treat as faulty (their outputs are not held to the rules). */
   readonly faulty?: readonly number[];
+  /** How many replicas (at most f) run Byzantine behaviours, chosen per seed (see byzantine-plan.ts). */
+  readonly byzantine?: number;
+  /** Behaviours (names or specs) the Byzantine replicas draw from; all of them by default. */
+  readonly behaviours?: readonly string[];
   /** Pass each receiver's view and watermarks to the boundary, as the runtime does. */
   readonly boundaryWindow?: boolean;
   /** Stop at the end of the first event that produced a violation. */
@@ -91,7 +96,7 @@ export interface SimOptions {
 
 /** SimOptions with every default filled in (same meanings; see SimOptions). */
 export type ResolvedSimOptions = Required<
-  Omit<SimOptions, 'replicaFactory' | 'faulty' | 'crashEveryWrite' | 'onOutput'>
+  Omit<SimOptions, 'replicaFactory' | 'faulty' | 'crashEveryWrite' | 'onOutput' | 'byzantine' | 'behaviours'>
 > & {
   /** Whether any fault is injected (random, scripted or crash points): a fault phase then runs. */
   readonly faults: boolean;
@@ -228,19 +233,38 @@ export function resolveOptions(o: SimOptions): ResolvedSimOptions {
   }
   const configOverrides = o.configOverrides ?? {};
   checkOverrides(configOverrides);
-  const faulty = new Set(o.faulty ?? []);
+  const byz = resolveByzantine(o, r.seed, r.replicas);
+  const faulty = new Set([...(o.faulty ?? []), ...byz.ids]);
   for (const id of faulty) intIn('faulty replica id', id, 0, r.replicas - 1);
   return {
     ...r,
-    ...resolveFaults(o, r),
+    ...resolveFaults({ ...o, faulty: [...faulty] }, r),
     f: faultsTolerated(r.replicas),
     configOverrides,
-    replicaFactory: o.replicaFactory,
+    replicaFactory: byz.factory ?? o.replicaFactory,
     faulty,
     boundaryWindow: o.boundaryWindow ?? d.boundaryWindow,
     stopOnViolation: o.stopOnViolation ?? d.stopOnViolation,
     onOutput: o.onOutput,
   };
+}
+
+/** The Byzantine replicas of this seed, if any were asked for. */
+function resolveByzantine(
+  o: SimOptions,
+  seed: number,
+  n: number,
+): { ids: number[]; factory?: ReplicaFactory } {
+  const count = o.byzantine ?? 0;
+  if (count === 0) return { ids: [] };
+  intIn('byzantine', count, 0, faultsTolerated(n));
+  if (o.replicaFactory) throw new SimOptionError('byzantine and replicaFactory cannot be combined');
+  try {
+    const plan = byzantinePlan(seed, n, count, o.behaviours);
+    return { ids: [...plan.specs.keys()], factory: plan.factory };
+  } catch (err) {
+    throw new SimOptionError(`behaviours: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** The fault options, validated against the run's size and time limit. */

@@ -78,6 +78,8 @@ describe('bftledger sim', () => {
       partition: false,
       faultPhase: 20_000,
       livenessBound: 30_000,
+      byzantine: 0,
+      behaviours: '',
       json: true,
     };
     assert.equal(
@@ -89,6 +91,10 @@ describe('bftledger sim', () => {
       replayCommand(faulty, 7),
       'bftledger sim --seeds 1 --seed 7 --replicas 7 --loss 0.05 --reorder 0.1 --crypto ed25519 --checkpoint-interval 8 ' +
         '--crash --partition --fault-phase 5000 --liveness-bound 9000',
+    );
+    assert.match(
+      replayCommand({ ...faulty, byzantine: 1, behaviours: 'equivocate' }, 7),
+      /--byzantine 1 --behaviours equivocate$/,
     );
   });
 
