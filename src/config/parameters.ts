@@ -5,29 +5,15 @@
  * running different software versions must never silently disagree on one.
  */
 import { PBFT_DEFAULTS } from '../core/pbft/index.js';
+import type { PbftConfig } from '../core/pbft/types.js';
 import { LIMITS } from '../messages/schema.js';
 import { type FieldReader, fieldPath } from './fields.js';
 
+/** The protocol parameters: every PbftConfig field except the per-replica and per-cluster ones. */
+export type ProtocolParameters = Omit<PbftConfig, 'n' | 'f' | 'id' | 'cluster'>;
+
 /** Protocol and runtime parameters shared by the whole cluster. */
-export interface ClusterParameters {
-  /** K: a checkpoint every K sequence numbers. */
-  readonly checkpointInterval: number;
-  /** L: sequence numbers accepted above the low watermark; a multiple of K. */
-  readonly watermarkWindow: number;
-  /** Most requests the primary puts in one batch. */
-  readonly maxBatch: number;
-  /** Most batches in flight at once. */
-  readonly maxInflight: number;
-  /** Ticks before a replica resends its votes for an uncommitted slot. */
-  readonly retransmitTicks: number;
-  /** Ticks without progress before a replica that knows of later slots fetches state. */
-  readonly fetchTicks: number;
-  /** Bytes per state-transfer chunk. */
-  readonly chunkBytes: number;
-  /** Ticks a backup waits for a request it has seen before it starts a view change. */
-  readonly requestTimeoutTicks: number;
-  /** Cap on the view-change timeout, which doubles per failed view. */
-  readonly maxViewTimeoutTicks: number;
+export interface ClusterParameters extends ProtocolParameters {
   /** Wall-clock milliseconds per tick at run time. */
   readonly tickMs: number;
   /** Largest frame a replica sends or accepts. */
