@@ -7,8 +7,6 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fetchStatus } from '../cli/status.js';
-import { spawnReplica } from '../cli/up.js';
 import {
   type Cluster,
   type ClusterParameters,
@@ -16,6 +14,7 @@ import {
   initCluster,
   loadCluster,
 } from '../config/index.js';
+import { fetchStatus, spawnReplica } from '../node/processes.js';
 
 /** Polls `check` every 50 ms until true; throws after `timeoutMs`. */
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {

@@ -5,24 +5,7 @@
  * when any replica was unreachable.
  */
 import type { Command } from 'commander';
-import { loadCluster } from '../config/cluster.js';
-
-/** Fetches one replica's status, or an error object. */
-export async function fetchStatus(host: string, port: number, id: number, timeoutMs = 2000): Promise<object> {
-  try {
-    const res = await fetch(`http://${host}:${port}/status`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) return { id, error: `HTTP ${res.status}` };
-    return (await res.json()) as object;
-  } catch (err) {
-    return { id, error: err instanceof Error ? err.message : String(err) };
-  }
-}
-
-/** Every replica's status, in id order. */
-export async function clusterStatus(dir: string): Promise<object[]> {
-  const cluster = loadCluster(dir);
-  return Promise.all(cluster.replicas.map((r) => fetchStatus('127.0.0.1', r.metricsPort, r.id)));
-}
+import { clusterStatus } from '../node/processes.js';
 
 /** Registers `status`. */
 export function registerStatus(program: Command): void {

@@ -3,14 +3,12 @@
  * the whole local network as separate processes, one `bftledger replica` per replica (logs in
  * DIR/logs/), with a live status line. Ctrl-C (or SIGTERM) stops every replica cleanly.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { clusterPath, initCluster, loadCluster } from '../config/index.js';
+import { clusterStatus, spawnReplica } from '../node/processes.js';
 import { integer } from './parse.js';
-import { clusterStatus } from './status.js';
 
 /** Options of `up`. */
 interface UpCliOptions {
@@ -38,25 +36,6 @@ function byzantineArgs(entries: readonly string[], n: number): Map<number, strin
     out.set(id, ['--byzantine', m[2]!]);
   }
   return out;
-}
-
-/** The CLI entry script, to start replicas with the same build. */
-const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
-
-/** Starts one replica process with its output appended to DIR/logs/replica-I.log. */
-export function spawnReplica(dir: string, id: number, extra: readonly string[] = []): ChildProcess {
-  const logs = join(dir, 'logs');
-  mkdirSync(logs, { recursive: true });
-  // A larger libuv pool: storage syncs block pool threads, and signature checks run there too.
-  const env = { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '8' };
-  const child = spawn(process.execPath, [MAIN, 'replica', '--dir', dir, '--id', String(id), ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env,
-  });
-  const log = createWriteStream(join(logs, `replica-${id}.log`), { flags: 'a' });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  return child;
 }
 
 /** One line summarising the network. */

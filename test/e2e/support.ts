@@ -10,10 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { fetchStatus } from '../../src/cli/status.js';
-import { spawnReplica } from '../../src/cli/up.js';
 import { LedgerClient } from '../../src/client/ledger-client.js';
 import { type Cluster, loadCluster, loadKey, loadSigner } from '../../src/config/cluster.js';
+import { fetchStatus, spawnReplica } from '../../src/node/processes.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const run = promisify(execFile);
