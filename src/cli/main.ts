@@ -14,6 +14,7 @@ import { registerKeygen } from './keygen.js';
 import { registerReplica } from './replica.js';
 import { registerSim } from './sim.js';
 import { registerStatus } from './status.js';
+import { registerTwins } from './twins.js';
 import { registerUp } from './up.js';
 
 /** Exit code for bad usage (unknown option, invalid value, missing command). */
@@ -54,6 +55,7 @@ function buildProgram(): Command {
   registerBench(program);
   registerEvidence(program);
   registerByzantine(program);
+  registerTwins(program);
   return program;
 }
 

@@ -51,3 +51,4 @@ export { DurabilityChecker, EquivocationChecker } from './restart-checkers.js';
 export type { BadPeerEvent, ReplicaSummary, SimResult } from './result.js';
 export { runSimulation } from './run.js';
 export { buildWorld, clientAccount, SIM_CRYPTO_SCHEMES, type SimCrypto, type SimWorld } from './setup.js';
+export * from './twins.js';
