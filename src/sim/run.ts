@@ -19,6 +19,7 @@ import { type Delivery, type Endpoint, SimNetwork } from './network.js';
 import { type ResolvedSimOptions, resolveOptions, type SimOptions } from './options.js';
 import { type HostStep, ReplicaHost } from './replica-host.js';
 import { buildResult, type RunTotals, type SimResult } from './result.js';
+import { countOutput, countRejected, emptyRunTotals, openRequests } from './run-totals.js';
 import { buildWorld, type SimWorld } from './setup.js';
 
 export type { SimResult } from './result.js';
@@ -57,17 +58,7 @@ class Simulation {
   /** Crashes, restarts and partitions. */
   private readonly injector: FaultInjector;
   /** Counters the result reports. */
-  private readonly totals: RunTotals = {
-    events: 0,
-    executedOutputs: 0,
-    stateTransfers: 0,
-    viewChanges: 0,
-    newViews: 0,
-    rejected: {},
-    ignored: {},
-    badPeers: [],
-    overdue: 0,
-  };
+  private readonly totals: RunTotals = emptyRunTotals();
   /** Clients pausing between two requests (a 'client-start' event wakes each). */
   private readonly paused = new Set<number>();
   /** Think times between a client's requests. */
@@ -322,45 +313,22 @@ class Simulation {
       case 'reply':
         if (!dropSends) this.network.send(this.now, from, { role: 'client', id: out.client }, out.msg.bytes);
         return false;
-      case 'executed':
-        this.totals.executedOutputs++;
-        return true;
       case 'state-transferred':
-        this.totals.stateTransfers++;
         this.hosts[id]!.stateTransfers++;
-        return true;
-      case 'bad-peer':
-        this.totals.badPeers.push({ replica: id, peer: out.peer, reason: out.reason, atMs: this.now });
-        return false;
-      case 'view-change':
-        this.totals.viewChanges++;
-        return false;
-      case 'new-view':
-        this.totals.newViews++;
-        return false;
-      case 'ignored':
-        this.totals.ignored[out.reason] = (this.totals.ignored[out.reason] ?? 0) + 1;
-        return false;
+        return countOutput(this.totals, id, out, this.now);
       default:
-        return false;
+        return countOutput(this.totals, id, out, this.now);
     }
   }
 
   /** Counts a refused frame by reason. */
   private countRejected(reason: string): void {
-    this.totals.rejected[reason] = (this.totals.rejected[reason] ?? 0) + 1;
+    countRejected(this.totals, reason);
   }
 
   /** End-of-run checks and the result. */
   private finish(): SimResult {
-    const open = this.clients
-      .filter((c) => !c.done)
-      .map((c) => ({
-        client: c.id,
-        done: c.completedCount,
-        total: c.totalRequests,
-        pending: c.pendingTimestamp,
-      }));
+    const open = openRequests(this.clients);
     if (!this.o.stopOnViolation || this.checkers.violations.length === 0) {
       this.checkers.finish(open, Math.round(this.now));
     }

@@ -5,7 +5,7 @@
  */
 import type { PbftConfig } from '../core/pbft/types.js';
 import { type ResolvedSimOptions, resolveOptions } from './options.js';
-import type { RunTotals, SimResult } from './result.js';
+import type { SimResult } from './result.js';
 import type { TwinsSchedule, TwinsSpec } from './twins-schedule.js';
 
 /** Defaults of a Twins scenario: short timeouts and a small K so three views are cheap and rich. */
@@ -70,19 +70,4 @@ export function resolveTwinsOptions(t: TwinsRunOptions): ResolvedSimOptions {
       ...t.configOverrides,
     },
   });
-}
-
-/** Driver counters at the start of a run. */
-export function emptyRunTotals(): RunTotals {
-  return {
-    events: 0,
-    executedOutputs: 0,
-    stateTransfers: 0,
-    viewChanges: 0,
-    newViews: 0,
-    rejected: {},
-    ignored: {},
-    badPeers: [],
-    overdue: 0,
-  };
 }

@@ -22,9 +22,9 @@ import { type Delivery, type Endpoint, SimNetwork } from './network.js';
 import type { ResolvedSimOptions } from './options.js';
 import { ReplicaHost } from './replica-host.js';
 import { buildResult, type RunTotals } from './result.js';
+import { countOutput, countRejected, emptyRunTotals, openRequests } from './run-totals.js';
 import { buildWorld, type SimWorld } from './setup.js';
 import {
-  emptyRunTotals,
   resolveTwinsOptions,
   TWINS_DEFAULTS,
   type TwinsRunOptions,
@@ -320,44 +320,19 @@ class TwinsSimulation {
           out.msg.bytes,
         );
         return false;
-      case 'executed':
-        this.totals.executedOutputs++;
-        return true;
-      case 'state-transferred':
-        this.totals.stateTransfers++;
-        return true;
-      case 'bad-peer':
-        this.totals.badPeers.push({ replica: id, peer: out.peer, reason: out.reason, atMs: this.now });
-        return false;
-      case 'view-change':
-        this.totals.viewChanges++;
-        return false;
-      case 'new-view':
-        this.totals.newViews++;
-        return false;
-      case 'ignored':
-        this.totals.ignored[out.reason] = (this.totals.ignored[out.reason] ?? 0) + 1;
-        return false;
       default:
-        return false;
+        return countOutput(this.totals, id, out, this.now);
     }
   }
 
   /** Counts a refused frame by reason. */
   private countRejected(reason: string): void {
-    this.totals.rejected[reason] = (this.totals.rejected[reason] ?? 0) + 1;
+    countRejected(this.totals, reason);
   }
 
   /** End-of-run checks and the result. */
   private finish(): TwinsRunResult {
-    const open = this.clients
-      .filter((c) => !c.done)
-      .map((c) => ({
-        client: c.id,
-        done: c.completedCount,
-        total: c.totalRequests,
-        pending: c.pendingTimestamp,
-      }));
+    const open = openRequests(this.clients);
     if (!this.o.stopOnViolation || this.checkers.violations.length === 0)
       this.checkers.finish(open, Math.round(this.now));
     const result = buildResult({
