@@ -12,6 +12,7 @@
  */
 import * as nodeCrypto from 'node:crypto';
 import { ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js';
+import { countSign, countVerifyInline, countVerifyPool, cryptoStart } from './counters.js';
 import { fromHex } from './hex.js';
 import { checkPublicKey, KeyError, PUBLIC_KEY_BYTES, SECRET_KEY_BYTES } from './keys.js';
 import type { Signer, Verifier } from './types.js';
@@ -119,7 +120,10 @@ export class Ed25519Signer implements Signer {
 
   /** The deterministic 64-byte RFC 8032 signature of `data`. */
   sign(data: Uint8Array): Uint8Array {
-    return plain(nodeCrypto.sign(null, data, this.#privateKey));
+    const t0 = cryptoStart();
+    const signature = plain(nodeCrypto.sign(null, data, this.#privateKey));
+    countSign(t0);
+    return signature;
   }
 }
 
@@ -145,11 +149,14 @@ export class Ed25519Verifier implements Verifier {
 
   /** True only for a valid signature under the pinned rules; never throws. */
   verify(data: Uint8Array, signature: Uint8Array): boolean {
+    const t0 = cryptoStart();
     try {
       if (!checkSignatureEncoding(signature)) return false;
       return nodeCrypto.verify(null, data, this.#key, signature);
     } catch {
       return false;
+    } finally {
+      countVerifyInline(t0);
     }
   }
 
@@ -161,6 +168,7 @@ export class Ed25519Verifier implements Verifier {
           resolve(false);
           return;
         }
+        countVerifyPool();
         nodeCrypto.verify(null, data, this.#key, signature, (err, ok) =>
           resolve(err === null && ok === true),
         );

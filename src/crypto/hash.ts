@@ -4,6 +4,7 @@
  * implementation for small inputs.
  */
 import * as nodeCrypto from 'node:crypto';
+import { countHash, cryptoStart } from './counters.js';
 
 /** Byte length of a SHA-256 digest. */
 export const SHA256_BYTES = 32;
@@ -19,13 +20,23 @@ function plain(buf: Buffer): Uint8Array {
 
 /** SHA-256 of `data`, as a plain 32-byte Uint8Array. */
 export function sha256(data: Uint8Array): Uint8Array {
-  if (oneShotHash !== null) return plain(oneShotHash(data));
-  return plain(nodeCrypto.createHash('sha256').update(data).digest());
+  const t0 = cryptoStart();
+  const digest =
+    oneShotHash !== null ? oneShotHash(data) : nodeCrypto.createHash('sha256').update(data).digest();
+  countHash(t0, data.length);
+  return plain(digest);
 }
 
 /** SHA-256 of the concatenation of `parts`, hashed incrementally (the parts are never copied together). */
 export function sha256Parts(parts: readonly Uint8Array[]): Uint8Array {
+  const t0 = cryptoStart();
   const h = nodeCrypto.createHash('sha256');
-  for (const part of parts) h.update(part);
-  return plain(h.digest());
+  let bytes = 0;
+  for (const part of parts) {
+    h.update(part);
+    bytes += part.length;
+  }
+  const digest = h.digest();
+  countHash(t0, bytes);
+  return plain(digest);
 }
