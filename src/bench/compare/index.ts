@@ -1,0 +1,34 @@
+/** `bench compare`'s public surface: types, the loop, the cost split, kill-run arithmetic, samples, environment. */
+export {
+  addCosts,
+  buildRunResult,
+  costAccount,
+  divideCost,
+  processCost,
+  sampleDelta,
+  sampleDeltas,
+  ZERO_COST,
+} from './cost.js';
+export { collectEnvironment, commandLine } from './environment.js';
+export { analyseKill, longestStall, rateBetween, timeline } from './kill.js';
+export {
+  type CompareDeps,
+  computeRatios,
+  defaultCompareSpec,
+  formatRunLabel,
+  type ProgressEvent,
+  planKills,
+  planRuns,
+  ratio,
+  runCompare,
+  validateCompareSpec,
+} from './orchestrate.js';
+export {
+  localSample,
+  type MetricLine,
+  parsePrometheusText,
+  sampleFromMetrics,
+  scrapeSample,
+  type TrafficCounters,
+} from './scrape.js';
+export * from './types.js';
