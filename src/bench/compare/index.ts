@@ -1,4 +1,4 @@
-/** `bench compare`'s public surface: types, the loop, the cost split, kill-run arithmetic, samples, environment. */
+/** `bench compare`'s public surface: types, the loop, the cost split, kill-run arithmetic, samples, environment, table, progress, JSON. */
 export {
   addCosts,
   buildRunResult,
@@ -10,6 +10,13 @@ export {
   ZERO_COST,
 } from './cost.js';
 export { collectEnvironment, commandLine } from './environment.js';
+export {
+  CompareFileError,
+  compareToJson,
+  parseCompareJson,
+  readCompareJson,
+  writeCompareJson,
+} from './json.js';
 export { analyseKill, longestStall, rateBetween, timeline } from './kill.js';
 export {
   type CompareDeps,
@@ -23,6 +30,7 @@ export {
   runCompare,
   validateCompareSpec,
 } from './orchestrate.js';
+export { type BarState, formatDuration, ProgressBar, type ProgressStream, renderBar } from './progress.js';
 export {
   localSample,
   type MetricLine,
@@ -31,4 +39,5 @@ export {
   scrapeSample,
   type TrafficCounters,
 } from './scrape.js';
+export { formatCompareTable, formatRunSummary, formatTable } from './table.js';
 export * from './types.js';
