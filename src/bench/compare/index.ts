@@ -1,4 +1,5 @@
-/** `bench compare`'s public surface: types, the loop, the cost split, kill-run arithmetic, samples, environment, table, progress, JSON. */
+/** `bench compare`'s public surface: types, the loop, the cost split, samples, table, progress, JSON, report. */
+export { type ChartSpec, compareCharts } from './charts.js';
 export {
   addCosts,
   buildRunResult,
@@ -31,6 +32,14 @@ export {
   validateCompareSpec,
 } from './orchestrate.js';
 export { type BarState, formatDuration, ProgressBar, type ProgressStream, renderBar } from './progress.js';
+export { type RenderedSvg, renderSvg } from './render.js';
+export {
+  type RenderedChart,
+  type RenderedReport,
+  type ReportFiles,
+  renderCompareReport,
+  writeCompareReport,
+} from './report.js';
 export {
   localSample,
   type MetricLine,
