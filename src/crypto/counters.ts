@@ -3,8 +3,9 @@
  * pool) and hashes this process made, bytes hashed, and the time spent in the synchronous calls.
  *
  * Cheap on the hot path: a counter bump per call, plus two `performance.now()` reads around each
- * synchronous call while timing is on (about 120 ns per pair on the development machine, against
- * ~35 us for a signature, ~100 us for a verify and ~1.5 us for a 200-byte SHA-256). The times are
+ * synchronous call while timing is on (120-160 ns per pair on the development machine, against
+ * 40-60 us for a signature, ~150 us for a verify and ~1.5 us for a 200-byte SHA-256 there; the
+ * difference with timing off was below the noise of a busy 2-core VM, +-150 ns). The times are
  * wall-clock times of calls on this thread, which equal their CPU time unless the thread is
  * preempted. Work on the pool cannot be timed from here: it is counted, and a benchmark attributes
  * it as count x the per-op cost that `calibrateCrypto` measures.
