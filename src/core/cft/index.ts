@@ -1,6 +1,8 @@
 /** The crash-fault (Raft-like) core: a pure replica state machine and its configuration. */
 import type { CftConfig } from './types.js';
 
+export { majority } from './base.js';
+export { CftReplica } from './replica.js';
 export type {
   CftConfig,
   CftDeps,
