@@ -1,4 +1,5 @@
 /** The deterministic simulator's public surface: runs, campaigns, options, checkers. */
+
 export { type CampaignResult, type FailingSeed, type OnResult, runCampaign } from './campaign.js';
 export {
   AgreementChecker,
@@ -10,6 +11,9 @@ export {
   type Report,
 } from './checkers.js';
 export { type ClientHost, type Completion, SimClient, type Workload } from './client.js';
+export { buildClients, ClosedLoopClient } from './closed-loop-client.js';
+export { type DriverParts, SimDriver } from './driver.js';
+export type { CrashableHost, DriverHost, Step } from './driver-host.js';
 export { EventQueue } from './event-queue.js';
 export { type PlanSpec, randomFaultPlan } from './fault-plan.js';
 export {
