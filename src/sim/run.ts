@@ -8,6 +8,7 @@
 import type { Input, Output } from '../core/pbft/types.js';
 import { seededRng } from '../core/prng.js';
 import { openFrame } from '../messages/boundary.js';
+import { runCftSimulation } from './cft-run.js';
 import { CheckerSuite } from './checkers.js';
 import { SimClient } from './client.js';
 import { type DriverParts, SimDriver } from './driver.js';
@@ -112,5 +113,6 @@ class Simulation extends SimDriver<Input, Output, ReplicaHost, SimClient> {
 
 /** Runs one simulation; fully deterministic given `options`. Throws SimOptionError on bad options. */
 export function runSimulation(options: SimOptions): SimResult {
-  return new Simulation(pbftParts(resolveOptions(options))).run();
+  const o = resolveOptions(options);
+  return o.protocol === 'cft' ? runCftSimulation(o) : new Simulation(pbftParts(o)).run();
 }
