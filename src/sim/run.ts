@@ -9,6 +9,7 @@
 
 import type { Input, Output } from '../core/pbft/types.js';
 import { type Prng, seededRng } from '../core/prng.js';
+import { ForgeryWatch } from '../evidence/forgery.js';
 import { openFrame } from '../messages/boundary.js';
 import { CheckerSuite } from './checkers.js';
 import { type ClientHost, type Completion, SimClient } from './client.js';
@@ -53,6 +54,8 @@ class Simulation {
   private readonly hosts: ReplicaHost[];
   /** Clients by id. */
   private readonly clients: SimClient[];
+  /** Each replica's watch for forged certificates among the frames it receives. */
+  private readonly forgeries: ForgeryWatch[];
   /** Safety and liveness checkers. */
   private readonly checkers: CheckerSuite;
   /** Crashes, restarts and partitions. */
@@ -96,6 +99,8 @@ class Simulation {
           id === o.crashEveryWrite,
         ),
     );
+    const keys = { cluster: this.world.cluster, principals: this.world.principals };
+    this.forgeries = this.hosts.map(() => new ForgeryWatch(keys));
     this.checkers = new CheckerSuite({
       n: o.replicas,
       f: o.f,
@@ -253,6 +258,9 @@ class Simulation {
     const host = this.hosts[d.to.id];
     if (host === undefined || !host.alive) return;
     const opened = openFrame(d.bytes, host.boundary());
+    const watch = this.forgeries[host.id]!;
+    const forged = opened.ok ? watch.verified(opened.value) : watch.refused(d.bytes, opened.reason);
+    if (forged) this.o.onEvidence?.(host.id, { kind: 'forged-certificate', ...forged }, this.now);
     if (!opened.ok) {
       this.countRejected(opened.reason);
       return;
@@ -279,6 +287,10 @@ class Simulation {
     let changed = false;
     for (const out of step.outs) {
       this.o.onOutput?.(id, out, this.now);
+      if (out.type === 'evidence') {
+        const { replica, first, second } = out;
+        this.o.onEvidence?.(id, { kind: 'equivocation', replica, first, second }, this.now);
+      }
       this.checkers.output(id, out);
       changed = this.carryOut(id, out, point.dropSends) || changed;
     }
