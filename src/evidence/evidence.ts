@@ -1,17 +1,22 @@
 /**
- * Portable proof of misbehaviour: two validly signed, conflicting messages of one replica for one
- * slot (two pre-prepares, prepares or commits for the same view and sequence number with different
- * digests, or two checkpoints for one sequence number with different state digests). Anyone can
- * re-verify a file with the replica's public key alone (`bftledger evidence verify FILE`), using the
- * same pinned Ed25519 verifier as the replicas.
+ * Portable proofs of misbehaviour, two kinds of JSON file:
+ * - equivocation: two validly signed, conflicting messages of one replica for one slot (two
+ *   pre-prepares, prepares or commits for the same view and sequence number with different digests,
+ *   or two checkpoints for one sequence number with different state digests), re-verified with that
+ *   replica's public key alone;
+ * - forged-certificate (`forged-certificate.ts`): one validly signed VIEW-CHANGE or NEW-VIEW whose
+ *   certificate is forged, re-verified with every replica's public key and f.
+ * Anyone can re-verify a file (`bftledger evidence verify FILE`) with the replicas' pinned Ed25519
+ * verifier. The keys are the file's claim: `checkAgainstCluster` compares them with cluster.json.
  */
 import { Ed25519Verifier, fromHex, KeyError, toHex } from '../crypto/index.js';
 import { decode } from '../messages/codec.js';
 import { bodyCodec, kindOfTag, signingBytes } from '../messages/envelope.js';
 import { ENVELOPE, type Kind } from '../messages/schema.js';
 import type { Message } from '../messages/types.js';
+import { type ForgedVerdict, verifyForgedFile } from './forged-certificate.js';
 
-/** The evidence file format (JSON). */
+/** The equivocation evidence file format (JSON). */
 export interface EvidenceFile {
   /** Always 'bftledger-evidence'. */
   readonly type: 'bftledger-evidence';
@@ -23,7 +28,7 @@ export interface EvidenceFile {
   readonly replica: number;
   /** Its Ed25519 public key, hex: the signatures verify under it. */
   readonly publicKey: string;
-  /** Kind of the two messages. */
+  /** Kind of the two messages (never 'forged-certificate', which names the other file kind). */
   readonly kind: string;
   /** The slot: view (0 for checkpoints) and sequence number. */
   readonly view: number;
@@ -73,6 +78,7 @@ export type EvidenceVerdict =
       readonly view: number;
       readonly seq: number;
     }
+  | ForgedVerdict
   | { readonly valid: false; readonly reason: string };
 
 /** Re-verifies an evidence file (parsed JSON of unknown shape). Never throws. */
@@ -88,6 +94,7 @@ function verifyUnguarded(file: unknown): EvidenceVerdict {
   const f = file as Partial<EvidenceFile>;
   if (f?.type !== 'bftledger-evidence' || f.version !== 1)
     return { valid: false, reason: 'not a bftledger evidence file' };
+  if (f.kind === 'forged-certificate') return verifyForgedFile(file as Record<string, unknown>);
   if (!Array.isArray(f.messages) || f.messages.length !== 2)
     return { valid: false, reason: 'needs two messages' };
   const verifier = Ed25519Verifier.fromPublicKey(fromHex(String(f.publicKey)));
@@ -118,4 +125,35 @@ function openSigned(bytes: Uint8Array, cluster: Uint8Array, verifier: Ed25519Ver
   const data = signingBytes(kind, env.value.cluster, env.value.sender, env.value.body);
   if (!verifier.verify(data, env.value.signature)) return undefined;
   return { kind, sender: env.value.sender, body: body.value };
+}
+
+/** What a file's keys are compared with: a cluster's id, f and replica keys by id. */
+export interface ClusterKeys {
+  /** The cluster id. */
+  readonly clusterId: Uint8Array;
+  /** Faults tolerated. */
+  readonly f: number;
+  /** Each replica's public key, by id. */
+  readonly publicKeys: readonly Uint8Array[];
+}
+
+/**
+ * Why a verified file's keys are not the cluster's (cluster id, the accused's key; for a forged
+ * certificate every replica's key and f), or undefined when they are.
+ */
+export function checkAgainstCluster(file: unknown, replica: number, ref: ClusterKeys): string | undefined {
+  const f = file as { cluster?: unknown; publicKey?: unknown; publicKeys?: unknown; f?: unknown };
+  if (f.cluster !== toHex(ref.clusterId)) return "the cluster id is not the cluster's";
+  if (f.publicKeys === undefined) {
+    const key = ref.publicKeys[replica];
+    return key !== undefined && f.publicKey === toHex(key)
+      ? undefined
+      : `the key is not replica ${replica}'s`;
+  }
+  const keys = f.publicKeys as unknown[];
+  if (keys.length !== ref.publicKeys.length)
+    return `${keys.length} keys, the cluster has ${ref.publicKeys.length}`;
+  const i = ref.publicKeys.findIndex((k, id) => keys[id] !== toHex(k));
+  if (i >= 0) return `the key of replica ${i} is not the cluster's`;
+  return f.f === ref.f ? undefined : `f ${String(f.f)}, the cluster's is ${ref.f}`;
 }

@@ -102,14 +102,16 @@ export class ReplicaMetrics {
     labelNames: ['counter'],
     registers: [this.registry],
   });
-  /** Evidence of misbehaviour collected. */
+  /** Evidence of misbehaviour collected, by kind (equivocation, forged-certificate). */
   readonly evidence = new Counter({
     name: 'bftledger_evidence_total',
-    help: 'Proofs of misbehaviour collected',
+    help: 'Proofs of misbehaviour collected, by kind',
+    labelNames: ['kind'],
     registers: [this.registry],
   });
 
   constructor() {
     for (const reason of ALL_REJECT_REASONS) this.rejected.inc({ reason }, 0);
+    for (const kind of ['equivocation', 'forged-certificate']) this.evidence.inc({ kind }, 0);
   }
 }

@@ -6,7 +6,6 @@
  * later send leaves. BFTLEDGER_VERIFY=sync|async forces one verification mode; BFTLEDGER_TRACE=1
  * logs per-stage latencies (see trace.ts).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -22,7 +21,6 @@ import { type PbftDeps, PbftReplica } from '../core/pbft/replica.js';
 import type { Input, Output, PbftConfig, RecoveredState } from '../core/pbft/types.js';
 import { hexOf } from '../core/quorum.js';
 import { sha256 } from '../crypto/hash.js';
-import { evidenceFile } from '../evidence/evidence.js';
 import { LedgerStateMachine } from '../ledger/state-machine.js';
 import {
   type BoundaryContext,
@@ -37,10 +35,11 @@ import { startTransport } from '../net/node.js';
 import type { Transport } from '../net/types.js';
 import { LevelStore } from '../storage/level-store.js';
 import { recoverState } from '../storage/recover.js';
+import { EvidenceKeeper } from './evidence-keeper.js';
 import { ReplicaMetrics } from './metrics.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { principalsOf, VerifiedCache } from './principals.js';
-import { type EvidenceSummary, type ReplicaStatus, statusOf } from './status.js';
+import { type ReplicaStatus, statusOf } from './status.js';
 import { StageTrace } from './trace.js';
 
 /** Signatures a frame may need checked and still be verified on the event loop (in 'auto' mode). */
@@ -89,8 +88,8 @@ export class ReplicaNode {
   private readonly replicaPeers: string[];
   /** Peer id of each client, by id. */
   private readonly clientPeers: string[];
-  /** Proofs of misbehaviour collected (the first 100), listed in status. */
-  private readonly evidence: EvidenceSummary[] = [];
+  /** Proofs of misbehaviour collected: files, metrics, log lines, status. */
+  private readonly evidence: EvidenceKeeper;
   /** True once stopping: no more steps. */
   private stopped = false;
   /** Frames being verified or waiting for an earlier one to be delivered to the core. */
@@ -114,6 +113,9 @@ export class ReplicaNode {
     this.pipeline = new OutputPipeline(store, (err) => this.fatal('storage failed', err), this.trace);
     this.replicaPeers = cluster.replicas.map((r) => r.peerId);
     this.clientPeers = cluster.clients.map((c) => c.peerId);
+    const { dir, id, logger } = options;
+    const keeper = { dir, id, cluster, principals: ctx.principals, metrics: this.metrics, logger };
+    this.evidence = new EvidenceKeeper(keeper);
   }
 
   /** Loads the configuration and keys, recovers from disk, and joins the network. */
@@ -174,6 +176,7 @@ export class ReplicaNode {
     const parsed = parseFrame(frame, { ...this.ctx, window: this.core.boundaryWindow() });
     if (!parsed.ok) {
       this.metrics.rejected.inc({ reason: parsed.reason });
+      this.evidence.refused(frame, parsed.reason);
       return;
     }
     const p = parsed.value;
@@ -216,6 +219,7 @@ export class ReplicaNode {
     if (this.stopped) return;
     if (!checked.ok) {
       this.metrics.rejected.inc({ reason: checked.reason });
+      this.evidence.refused(p.message.bytes, checked.reason);
       return;
     }
     this.cache.remember(p.signatures.map((s) => s.envelope));
@@ -226,6 +230,7 @@ export class ReplicaNode {
       const key = `${msg.body.client}:${msg.body.timestamp}`;
       if (!this.arrivals.has(key) && this.arrivals.size < 100_000) this.arrivals.set(key, performance.now());
     }
+    this.evidence.verified(msg);
     this.step({ type: 'message', msg });
   }
 
@@ -285,7 +290,7 @@ export class ReplicaNode {
         this.metrics.ignored.inc({ reason: out.reason });
         return;
       case 'evidence':
-        return this.onEvidence(out);
+        return this.evidence.equivocation(out);
     }
   }
 
@@ -308,39 +313,11 @@ export class ReplicaNode {
     }
   }
 
-  /** Keeps a proof of misbehaviour: a file anyone can re-verify, a log line, a metric, a status entry. */
-  private onEvidence(out: Extract<Output, { type: 'evidence' }>): void {
-    const publicKey = this.cluster.replicas[out.replica]?.publicKey;
-    if (!publicKey) return;
-    const file = evidenceFile(this.cluster.clusterId, publicKey, out.first, out.second);
-    const dir = join(this.options.dir, 'evidence', `replica-${this.options.id}`);
-    const path = join(dir, `replica-${file.replica}-${file.kind}-v${file.view}-s${file.seq}.json`);
-    try {
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
-    } catch (err) {
-      this.options.logger.error({ err, path }, 'cannot write evidence file');
-    }
-    this.metrics.evidence.inc();
-    if (this.evidence.length < 100)
-      this.evidence.push({
-        replica: file.replica,
-        kind: file.kind,
-        view: file.view,
-        seq: file.seq,
-        file: path,
-      });
-    this.options.logger.warn(
-      { replica: file.replica, kind: file.kind, view: file.view, seq: file.seq, file: path },
-      'evidence of equivocation',
-    );
-  }
-
   /** What `bftledger status` shows for this replica. */
   status(): ReplicaStatus {
     return {
       ...statusOf(this.core, this.stateMachine, this.transport, this.cluster, this.options.id),
-      evidence: this.evidence,
+      evidence: this.evidence.held,
     };
   }
 

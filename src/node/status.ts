@@ -9,11 +9,13 @@ import type { Transport } from '../net/types.js';
 export interface EvidenceSummary {
   /** The misbehaving replica. */
   readonly replica: number;
-  /** Kind of the conflicting messages. */
+  /** Kind of the conflicting messages, or 'forged-certificate'. */
   readonly kind: string;
-  /** The slot. */
+  /** The slot (for a forged certificate: the view it is for, and seq 0). */
   readonly view: number;
   readonly seq: number;
+  /** For a forged certificate: the check it fails. */
+  readonly check?: string;
   /** Where the evidence file is. */
   readonly file: string;
 }

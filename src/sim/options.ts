@@ -6,6 +6,8 @@ import type { CftReplica } from '../core/cft/replica.js';
 import type { CftConfig, CftDeps, CftRecoveredState } from '../core/cft/types.js';
 import type { PbftDeps, PbftReplica } from '../core/pbft/replica.js';
 import type { Output, PbftConfig, RecoveredState } from '../core/pbft/types.js';
+import type { ForgedCertificate } from '../evidence/forgery.js';
+import type { Message } from '../messages/types.js';
 import { byzantinePlan } from './byzantine-plan.js';
 import type { FaultEvent } from './faults.js';
 import { SIM_CRYPTO_SCHEMES, type SimCrypto } from './setup.js';
@@ -32,6 +34,21 @@ export type SimProtocol = (typeof SIM_PROTOCOLS)[number];
 
 /** Watches every output of every replica step (tests use it to see what the checkers do not report). */
 export type OutputTap = (replica: number, output: Output, atMs: number) => void;
+
+/** A proof of misbehaviour a replica came to hold: from its core, or from its boundary. */
+export type SimEvidence =
+  /** Two conflicting signed messages of `replica` for one slot. */
+  | {
+      readonly kind: 'equivocation';
+      readonly replica: number;
+      readonly first: Message;
+      readonly second: Message;
+    }
+  /** One validly signed message of `replica` with a forged certificate. */
+  | ({ readonly kind: 'forged-certificate' } & ForgedCertificate);
+
+/** Sees every proof a replica (`holder`) collects, against `evidence.replica`. */
+export type EvidenceTap = (holder: number, evidence: SimEvidence, atMs: number) => void;
 
 /** Everything that determines one simulated run. Same options, same result, bit for bit. */
 export interface SimOptions {
@@ -116,13 +133,22 @@ export interface SimOptions {
   readonly thinkMs?: number;
   /** Sees every output of every replica step; never changes the run. */
   readonly onOutput?: OutputTap;
+  /** Sees every proof of misbehaviour a replica collects; never changes the run. */
+  readonly onEvidence?: EvidenceTap;
 }
 
 /** SimOptions with every default filled in (same meanings; see SimOptions). */
 export type ResolvedSimOptions = Required<
   Omit<
     SimOptions,
-    'replicaFactory' | 'faulty' | 'crashEveryWrite' | 'onOutput' | 'byzantine' | 'behaviours' | 'cftFactory'
+    | 'replicaFactory'
+    | 'faulty'
+    | 'crashEveryWrite'
+    | 'onOutput'
+    | 'onEvidence'
+    | 'byzantine'
+    | 'behaviours'
+    | 'cftFactory'
   >
 > & {
   /** The crash-fault replica factory, or undefined for the honest core. */
@@ -133,6 +159,8 @@ export type ResolvedSimOptions = Required<
   readonly crashEveryWrite: number | undefined;
   /** The output tap, if any. */
   readonly onOutput: OutputTap | undefined;
+  /** The evidence tap, if any. */
+  readonly onEvidence: EvidenceTap | undefined;
   /** Faults tolerated: floor((n - 1) / 3) for PBFT, floor((n - 1) / 2) crashes for the crash-fault protocol. */
   readonly f: number;
   /** The replica factory, or undefined for the honest core. */
@@ -288,6 +316,7 @@ export function resolveOptions(o: SimOptions): ResolvedSimOptions {
     boundaryWindow: o.boundaryWindow ?? d.boundaryWindow,
     stopOnViolation: o.stopOnViolation ?? d.stopOnViolation,
     onOutput: o.onOutput,
+    onEvidence: o.onEvidence,
   };
 }
 

@@ -7,6 +7,7 @@
 
 import type { Input, Output } from '../core/pbft/types.js';
 import { seededRng } from '../core/prng.js';
+import { ForgeryWatch } from '../evidence/forgery.js';
 import { openFrame } from '../messages/boundary.js';
 import { runCftSimulation } from './cft-run.js';
 import { CheckerSuite } from './checkers.js';
@@ -50,12 +51,24 @@ function pbftParts(o: ResolvedSimOptions): DriverParts<ReplicaHost, SimClient> {
 
 /** One simulated PBFT run; use `runSimulation`. */
 class Simulation extends SimDriver<Input, Output, ReplicaHost, SimClient> {
+  /** Each replica's watch for forged certificates among the frames it receives. */
+  private readonly forgeries: ForgeryWatch[];
+
+  constructor(parts: DriverParts<ReplicaHost, SimClient>) {
+    super(parts);
+    const keys = { cluster: parts.world.cluster, principals: parts.world.principals };
+    this.forgeries = parts.hosts.map(() => new ForgeryWatch(keys));
+  }
+
   protected tickInput(): Input {
     return { type: 'tick' };
   }
 
   protected open(host: ReplicaHost, d: Delivery): Input | undefined {
     const opened = openFrame(d.bytes, host.boundary());
+    const watch = this.forgeries[host.id]!;
+    const forged = opened.ok ? watch.verified(opened.value) : watch.refused(d.bytes, opened.reason);
+    if (forged) this.o.onEvidence?.(host.id, { kind: 'forged-certificate', ...forged }, this.now);
     if (opened.ok) return { type: 'message', msg: opened.value };
     this.countRejected(opened.reason);
     return undefined;
@@ -63,6 +76,10 @@ class Simulation extends SimDriver<Input, Output, ReplicaHost, SimClient> {
 
   protected observe(id: number, out: Output): void {
     this.o.onOutput?.(id, out, this.now);
+    if (out.type === 'evidence') {
+      const { replica, first, second } = out;
+      this.o.onEvidence?.(id, { kind: 'equivocation', replica, first, second }, this.now);
+    }
     this.checkers.output(id, out);
   }
 

@@ -1,6 +1,7 @@
 /**
- * End-to-end against an equivocating primary: real processes, the primary started with
- * `--byzantine equivocate`. Assertions only through the client library and status.
+ * End-to-end against Byzantine replicas: real processes, one started with `--byzantine equivocate`
+ * (the primary) or `--byzantine bad-view-change` (the next primary). Assertions only through the
+ * client library, status, metrics and `bftledger evidence verify`.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -38,6 +39,42 @@ test('an equivocating primary: every transfer commits, honest replicas agree, ho
       net.dir,
     ]);
     assert.equal(JSON.parse(stdout).valid, true);
+  } finally {
+    await net.stop();
+  }
+});
+
+test('a new primary that forges its NEW-VIEW: honest replicas keep verifiable forged-certificate evidence against it', async () => {
+  const net = await TestNetwork.start(4, 2, { 1: ['--byzantine', 'bad-view-change'] });
+  try {
+    const client = await net.client(1);
+    assert.equal((await client.transfer('client-0', 1n)).result.code, 'ok');
+    // With the primary gone, the next request times out into view 1, whose primary is the liar. Two
+    // faults is more than f, so nothing need commit: only the evidence is awaited.
+    await net.kill(0);
+    void client.transfer('client-0', 1n).catch(() => undefined);
+    let held: { replica: number; kind: string; file: string }[] = [];
+    await until('an honest replica holds forged-certificate evidence against replica 1', async () => {
+      const honest = (await net.statuses()).filter((s) => s.id === 2 || s.id === 3);
+      held = honest.flatMap((s) => s.evidence ?? []).filter((e) => e.kind === 'forged-certificate');
+      return held.length > 0;
+    });
+    assert.ok(
+      held.every((e) => e.replica === 1),
+      JSON.stringify(held),
+    );
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      MAIN,
+      'evidence',
+      'verify',
+      held[0]!.file,
+      '--dir',
+      net.dir,
+    ]);
+    const verdict = JSON.parse(stdout);
+    assert.equal(verdict.valid, true);
+    assert.equal(verdict.replica, 1);
+    assert.match(await net.metrics(2), /bftledger_evidence_total\{kind="forged-certificate"\} [1-9]/);
   } finally {
     await net.stop();
   }

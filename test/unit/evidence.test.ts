@@ -79,7 +79,11 @@ describe('evidence of equivocation', () => {
       digest: new Uint8Array(32).fill(2),
     });
     assert.equal(verifyEvidence(evidenceFile(cluster, signer.publicKey, a, other)).valid, false);
-    const tampered = { ...file, messages: [file.messages[0], `${file.messages[1].slice(0, -2)}00`] };
+    // The signature's last byte is S's top byte, below 0x10 for a canonical S (so it is 00 one time in
+    // 16): change its high hex digit, which always yields another signature.
+    const hex = file.messages[1];
+    const flipped = `${hex.slice(0, -2)}${hex.at(-2) === '0' ? '1' : '0'}${hex.slice(-1)}`;
+    const tampered = { ...file, messages: [file.messages[0], flipped] };
     assert.equal(verifyEvidence(tampered).valid, false);
     const wrongKey = { ...file, publicKey: file.publicKey.replace(/^../, 'ff') };
     assert.equal(verifyEvidence(wrongKey).valid, false);
