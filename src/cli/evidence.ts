@@ -30,7 +30,10 @@ async function verifyFile(file: string, dir: string | undefined): Promise<void> 
     return;
   }
   if (dir === undefined) {
-    console.log(JSON.stringify({ ...verdict, keys: 'as the file states them (--dir checks them)' }));
+    // Keys taken from the file prove nothing about who signed: anyone can write a file with a key
+    // of their own. The verdict says so; --dir ties the keys to the network's configuration.
+    const keys = 'UNCHECKED: as the file states them; a proof only once --dir ties them to cluster.json';
+    console.log(JSON.stringify({ ...verdict, keysChecked: false, keys }));
     return;
   }
   const { loadCluster } = await import('../config/index.js');
@@ -46,7 +49,7 @@ async function verifyFile(file: string, dir: string | undefined): Promise<void> 
     process.exitCode = 1;
     return;
   }
-  console.log(JSON.stringify({ ...verdict, keys: `checked against ${dir}/cluster.json` }));
+  console.log(JSON.stringify({ ...verdict, keysChecked: true, keys: `checked against ${dir}/cluster.json` }));
 }
 
 /** Registers `evidence`. */

@@ -135,7 +135,21 @@ describe('the evidence keeper', () => {
       assert.equal(out.valid, true);
       assert.equal(out.replica, e.replica);
       assert.equal(out.keys, `checked against ${dir}/cluster.json`);
+      assert.equal(out.keysChecked, true);
     }
+  });
+
+  test('without --dir the verdict says the keys are unchecked', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      MAIN,
+      'evidence',
+      'verify',
+      keeper.held[0]!.file,
+    ]);
+    const out = JSON.parse(stdout) as Record<string, unknown>;
+    assert.equal(out.valid, true);
+    assert.equal(out.keysChecked, false);
+    assert.match(String(out.keys), /^UNCHECKED/);
   });
 
   test('an edited file is refused by the command', async () => {
