@@ -230,6 +230,8 @@ const FIELD_CHECKS: {
     b.leader === NO_LEADER || b.leader < ctx.principals.n
       ? undefined
       : refuse('bad-field', `leader ${b.leader} >= n = ${ctx.principals.n}`),
+  'pre-vote': (b) => positiveTerm('pre-vote', b.term) ?? position('last', b.lastIndex, b.lastTerm, b.term),
+  'pre-vote-reply': (b) => positiveTerm('pre-vote-reply', b.term),
 };
 
 /** Runs the field check of a message's kind. */

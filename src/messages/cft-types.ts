@@ -42,6 +42,8 @@ export interface CftAttachments {
   'install-snapshot': object;
   'cft-reply': object;
   redirect: object;
+  'pre-vote': object;
+  'pre-vote-reply': object;
 }
 
 declare const cftVerifiedBrand: unique symbol;

@@ -133,6 +133,8 @@ export const CFT_KIND_TAGS = {
   'install-snapshot': 15,
   'cft-reply': 16,
   redirect: 17,
+  'pre-vote': 18,
+  'pre-vote-reply': 19,
 } as const;
 
 /** A crash-fault message kind name. */
@@ -194,6 +196,16 @@ export const CFT_BODIES = {
   }),
   /** A replica that is not the leader sends the client to `leader` (`NO_LEADER`: unknown). */
   redirect: struct({ term: u53, client: u32, timestamp: u53, leader: u32 }),
+  /**
+   * Would the receiver vote for the sender in `term` (the sender's current term + 1), its log ending
+   * at (lastIndex, lastTerm)? Asked before standing; neither side changes its term or vote for it.
+   */
+  'pre-vote': struct({ term: u53, lastIndex: u53, lastTerm: u53 }),
+  /**
+   * The answer to a pre-vote. Granted: `term` is the term asked about. Refused: `term` is the
+   * refuser's current term, so a pre-candidate behind it learns the term.
+   */
+  'pre-vote-reply': struct({ term: u53, granted: bool }),
 } as const;
 
 /** The decoded body type of each crash-fault kind. */

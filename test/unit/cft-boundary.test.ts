@@ -149,6 +149,16 @@ const CASES: { readonly [R in Tested]: readonly Case[] } = {
       name: 'last term above term',
       frame: () => frame('request-vote', { term: 2, lastIndex: 3, lastTerm: 3 }),
     },
+    { name: 'pre-vote of term 0', frame: () => frame('pre-vote', { term: 0, lastIndex: 0, lastTerm: 0 }) },
+    {
+      name: 'pre-vote with last term above term',
+      frame: () => frame('pre-vote', { term: 2, lastIndex: 3, lastTerm: 3 }),
+    },
+    {
+      name: 'pre-vote with last index without term',
+      frame: () => frame('pre-vote', { term: 2, lastIndex: 3, lastTerm: 0 }),
+    },
+    { name: 'pre-vote reply of term 0', frame: () => frame('pre-vote-reply', { term: 0, granted: true }) },
     { name: 'prev term without index', frame: () => frame('append-entries', append([], { prevIndex: 0 })) },
     {
       name: 'entry term decreasing',
@@ -348,6 +358,8 @@ describe('crash-fault boundary', () => {
       },
       'cft-reply': { term: 2, client: 100, timestamp: 3, index: 4, result: Uint8Array.of(1) },
       redirect: { term: 2, client: 100, timestamp: 3, leader: NO_LEADER },
+      'pre-vote': { term: 3, lastIndex: 4, lastTerm: 2 },
+      'pre-vote-reply': { term: 3, granted: true },
     };
     for (const kind of Object.keys(bodies) as CftKind[]) {
       const bytes = sealCft(CLUSTER, { kind, sender: 1, body: bodies[kind] } as never);

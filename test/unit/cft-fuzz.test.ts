@@ -68,6 +68,8 @@ const BODY: { readonly [K in CftKind]: fc.Arbitrary<CftBodyOf[K]> } = {
     timestamp: small,
     leader: fc.oneof(fc.nat(6), fc.constant(0xffffffff)),
   }),
+  'pre-vote': fc.record({ term, lastIndex: small, lastTerm: term }),
+  'pre-vote-reply': fc.record({ term, granted: fc.boolean() }),
 };
 
 const kindArb = fc.constantFrom(...(Object.keys(BODY) as CftKind[]));
