@@ -115,17 +115,34 @@ export function tick(h: Harness, count: number): CftOutput[] {
   return out;
 }
 
-/** Ticks until the replica stands for election (at most 100 ticks); all outputs. */
-export function tickToElection(h: Harness): CftOutput[] {
+/** Ticks until the replica asks for pre-votes or stands for election (at most 100 ticks); all outputs. */
+export function tickToTimeout(h: Harness): CftOutput[] {
   const out: CftOutput[] = [];
-  for (let i = 0; i < 100 && !out.some((o) => o.type === 'election-started'); i++)
-    out.push(...h.step({ type: 'tick' }));
+  const fired = (o: CftOutput) => o.type === 'election-started' || o.type === 'pre-vote-started';
+  for (let i = 0; i < 100 && !out.some(fired); i++) out.push(...h.step({ type: 'tick' }));
+  return out;
+}
+
+/**
+ * Ticks until the replica stands for election; when it asks for pre-votes first, grants them from
+ * the lowest other ids until it stands. All outputs.
+ */
+export function tickToElection(c: TestCluster & { cft: CftBoundaryContext }, h: Harness): CftOutput[] {
+  const out = tickToTimeout(h);
+  const term = h.replica.term + 1;
+  for (let r = 0; r < c.n && !out.some((o) => o.type === 'election-started'); r++) {
+    if (r !== h.config.id) out.push(...deliver(c, h, r, 'pre-vote-reply', { term, granted: true }));
+  }
+  assert.ok(
+    out.some((o) => o.type === 'election-started'),
+    'stood for election',
+  );
   return out;
 }
 
 /** Makes `h` leader of the next term with votes from the lowest other ids; returns the outputs. */
 export function elect(c: TestCluster & { cft: CftBoundaryContext }, h: Harness): CftOutput[] {
-  const out = tickToElection(h);
+  const out = tickToElection(c, h);
   const term = h.replica.term;
   for (let r = 0; r < c.n && h.replica.role !== 'leader'; r++) {
     if (r !== h.config.id) out.push(...deliver(c, h, r, 'vote', { term, granted: true }));

@@ -28,12 +28,12 @@ describe('CFT elections', () => {
     assert.deepEqual([1, 2, 3, 4, 5, 7].map(majority), [1, 2, 2, 3, 3, 4]);
   });
 
-  test('rule: a follower that hears no leader within its randomized timeout stands in the next term', () => {
+  test('rule: a follower that hears no leader within its randomized timeout stands in the next term (pre-vote off)', () => {
     const waits = new Set<number>();
     for (let seed = 1; seed <= 30; seed++) {
-      const h = makeCftReplica(c, 1, {}, seed);
+      const h = makeCftReplica(c, 1, { preVote: false }, seed);
       let t = 0;
-      while (h.replica.role === 'follower') {
+      while (h.replica.role === 'follower' && t < 100) {
         h.step({ type: 'tick' });
         t++;
       }
@@ -49,7 +49,7 @@ describe('CFT elections', () => {
 
   test('rule: a candidate votes for itself durably before asking for votes with its last log position', () => {
     const h = makeCftReplica(c, 1);
-    const outs = tickToElection(h);
+    const outs = tickToElection(c, h);
     assert.equal(h.replica.role, 'candidate');
     assert.equal(h.replica.term, 1);
     const [rv] = sent(outs, 'request-vote');
@@ -59,7 +59,8 @@ describe('CFT elections', () => {
       outs,
       (o) => o.type === 'persist' && o.record.type === 'hard-state' && o.record.votedFor === 1,
     );
-    assert.ok(hard >= 0 && hard < indexOf(outs, (o) => o.type === 'broadcast'), 'persist precedes send');
+    const ask = indexOf(outs, (o) => o.type === 'broadcast' && o.msg.kind === 'request-vote');
+    assert.ok(hard >= 0 && hard < ask, 'persist precedes send');
   });
 
   test('rule: a vote is granted to an up-to-date candidate, persisted before the vote is sent', () => {
@@ -101,6 +102,7 @@ describe('CFT elections', () => {
       leaderCommit: 0,
       entries: wire([{ term: 1 }, { term: 2 }, { term: 2 }]),
     });
+    tick(h, h.config.electionTimeoutMinTicks); // the leader's lease runs out (cft-check-quorum)
     const cases: [number, number, boolean][] = [
       [9, 1, false], // lower last term, however long
       [2, 2, false], // same last term, shorter
@@ -118,7 +120,7 @@ describe('CFT elections', () => {
 
   test('rule: a candidate with a majority of votes leads, appends a no-op of its term and replicates it', () => {
     const h = makeCftReplica(c5, 3);
-    tickToElection(h);
+    tickToElection(c5, h);
     const first = deliver(c5, h, 0, 'vote', { term: 1, granted: true });
     assert.equal(h.replica.role, 'candidate', 'two of five is no majority');
     deliver(c5, h, 1, 'vote', { term: 1, granted: false });
@@ -167,7 +169,7 @@ describe('CFT elections', () => {
 
   test('rule: an append-entries of the current term makes a candidate follow its sender', () => {
     const h = makeCftReplica(c, 0);
-    tickToElection(h);
+    tickToElection(c, h);
     const outs = deliver(c, h, 2, 'append-entries', {
       term: 1,
       prevIndex: 0,
@@ -181,10 +183,12 @@ describe('CFT elections', () => {
   });
 
   test('rule: a leader sends a heartbeat to every follower every heartbeatTicks, and never stands', () => {
-    const h = makeCftReplica(c, 0);
+    // Check-quorum off: unanswered for 20 ticks, the leader would otherwise step down (cft-check-quorum).
+    const h = makeCftReplica(c, 0, { checkQuorum: false });
     elect(c, h);
     const outs = tick(h, 20);
     assert.equal(sent(outs, 'append-entries').length, 2 * (20 / h.config.heartbeatTicks));
     assert.equal(ofType(outs, 'election-started').length, 0);
+    assert.equal(ofType(outs, 'pre-vote-started').length, 0);
   });
 });

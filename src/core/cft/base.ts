@@ -49,6 +49,10 @@ export abstract class CftBase implements CftStatus {
   protected now = 0;
   /** Ticks since the leader was last heard from (or this replica last voted or stood). */
   protected electionElapsed = 0;
+  /** The tick the leader of `currentTerm` was last heard from: its lease lasts a minimum election timeout. */
+  protected leaderHeardAt: number | undefined;
+  /** Pre-candidate: who granted a pre-vote for `currentTerm + 1` (itself included); undefined: not asking. */
+  protected preVotes: Set<number> | undefined;
   /** The current randomized election timeout, in [min, max] ticks. */
   protected electionTimeout: number;
   /** While restoring from disk: apply silently and take no snapshot (the disk already has one). */
@@ -59,6 +63,10 @@ export abstract class CftBase implements CftStatus {
   private out: CftOutput[] = [];
   /** Votes, acks and commits need this many replicas: floor(n / 2) + 1. */
   readonly quorum: number;
+  /** Whether this replica asks for pre-votes before it stands (`config.preVote`, on unless false). */
+  protected readonly preVoteOn: boolean;
+  /** Whether a leader steps down without a majority and followers keep their leader (`config.checkQuorum`). */
+  protected readonly checkQuorumOn: boolean;
 
   constructor(
     /** Protocol parameters. */
@@ -73,6 +81,8 @@ export abstract class CftBase implements CftStatus {
     invariant(config.maxBatch >= 1 && config.maxInflight >= 1 && config.maxAppendEntries >= 1, 'limits');
     invariant(config.snapshotInterval >= 1 && config.chunkBytes >= 1, 'snapshot parameters');
     this.quorum = majority(n);
+    this.preVoteOn = config.preVote !== false;
+    this.checkQuorumOn = config.checkQuorum !== false;
     this.electionTimeout = this.drawTimeout();
   }
 
@@ -189,15 +199,17 @@ export abstract class CftBase implements CftStatus {
     this.currentTerm = term;
     this.votedFor = undefined;
     this.leaderId = undefined;
+    this.leaderHeardAt = undefined;
     this.hardStateChanged();
     this.emit({ type: 'term-changed', term });
     this.becomeFollower();
   }
 
-  /** Becomes a follower of the current term (a leader or candidate steps down). */
+  /** Becomes a follower of the current term (a leader or candidate steps down, a pre-candidate stops asking). */
   protected becomeFollower(): void {
     if (this.currentRole !== 'follower') this.resetElectionTimer();
     this.currentRole = 'follower';
+    this.preVotes = undefined;
     this.leaderLost();
   }
 
@@ -205,10 +217,23 @@ export abstract class CftBase implements CftStatus {
   protected follow(leader: number): void {
     invariant(this.currentRole !== 'leader' || leader === this.config.id, 'one leader per term');
     if (this.currentRole === 'candidate') this.becomeFollower();
+    this.preVotes = undefined;
     this.electionElapsed = 0;
+    this.leaderHeardAt = this.now;
     if (this.leaderId === leader) return;
     this.leaderId = leader;
     this.emit({ type: 'leader-elected', term: this.currentTerm, leader });
+  }
+
+  /**
+   * Whether a live leader holds this replica: it leads, or it heard from the leader of its term
+   * less than a minimum election timeout ago. While it does, it grants no pre-vote, and with
+   * check-quorum it also ignores requests for votes in a higher term.
+   */
+  protected inLeaderLease(): boolean {
+    if (this.currentRole === 'leader') return true;
+    const heard = this.leaderHeardAt;
+    return heard !== undefined && this.now - heard < this.config.electionTimeoutMinTicks;
   }
 
   /** Hook: the leader's volatile state is gone (this replica is no longer leader). */

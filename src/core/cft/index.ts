@@ -34,6 +34,16 @@ export const CFT_DEFAULTS = {
   chunkBytes: 256 * 1024,
 } as const;
 
+/**
+ * The election safeguards, both on (etcd's raft has them off by default, etcd turns both on). Kept
+ * apart from `CFT_DEFAULTS`, whose keys are the protocol parameters a cluster file spells out: a
+ * configuration without these fields gets them on as well (see `CftConfig`).
+ */
+export const CFT_ELECTION_DEFAULTS = {
+  preVote: true,
+  checkQuorum: true,
+} as const;
+
 /** A full configuration for replica `id` of `n`, with the defaults under `overrides`. */
 export function cftConfig(
   n: number,
@@ -41,5 +51,5 @@ export function cftConfig(
   cluster: Uint8Array,
   overrides: Partial<CftConfig> = {},
 ): CftConfig {
-  return { n, id, cluster, ...CFT_DEFAULTS, ...overrides };
+  return { n, id, cluster, ...CFT_DEFAULTS, ...CFT_ELECTION_DEFAULTS, ...overrides };
 }

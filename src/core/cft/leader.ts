@@ -8,6 +8,9 @@
  * it, counted only for entries of the leader's own term (Raft, section 5.4.2): earlier entries are
  * then committed with it. A follower that needs entries the leader compacted away gets the
  * snapshot instead. A new leader appends a no-op of its term, so earlier entries commit promptly.
+ * With check-quorum on, a leader that heard from no majority (itself included) during a minimum
+ * election timeout steps down: cut off in a minority, it stops taking client requests and redirects
+ * them instead, and soon grants the pre-votes the majority side needs to move on.
  */
 import { requestKey } from '../../messages/batch-digest.js';
 import type { CftVerified } from '../../messages/cft-types.js';
@@ -27,6 +30,10 @@ export abstract class CftLeader extends CftBase {
   protected readonly snapshotSentAt: (number | undefined)[];
   /** Leader: ticks since the last heartbeat. */
   protected heartbeatElapsed = 0;
+  /** Leader, check-quorum: per replica, whether it answered since the last quorum check. */
+  protected readonly heardFrom: boolean[];
+  /** Leader, check-quorum: ticks since the last quorum check (one every minimum election timeout). */
+  protected quorumCheckElapsed = 0;
   /** Leader: requests waiting for an entry, one per client (the newest timestamp). */
   protected readonly pending = new Map<number, VerifiedMessage<'request'>>();
   /** Leader: requests (client:timestamp) in entries not yet applied: never appended twice. */
@@ -38,6 +45,7 @@ export abstract class CftLeader extends CftBase {
     this.nextIndex = Array<number>(n).fill(1);
     this.matchIndex = Array<number>(n).fill(0);
     this.snapshotSentAt = Array<number | undefined>(n).fill(undefined);
+    this.heardFrom = Array<boolean>(n).fill(false);
   }
 
   /** Whether this replica leads the current term. */
@@ -60,6 +68,8 @@ export abstract class CftLeader extends CftBase {
     this.currentRole = 'leader';
     this.leaderId = id;
     this.heartbeatElapsed = 0;
+    this.quorumCheckElapsed = 0;
+    this.heardFrom.fill(false);
     this.nextIndex.fill(this.log.lastIndex + 1);
     this.matchIndex.fill(0);
     this.snapshotSentAt.fill(undefined);
@@ -142,8 +152,12 @@ export abstract class CftLeader extends CftBase {
 
   // ---- sending ------------------------------------------------------------------------------
 
-  /** A leader's tick: a heartbeat to every follower every `heartbeatTicks`. */
+  /** A leader's tick: the quorum check when due, and a heartbeat to every follower every `heartbeatTicks`. */
   protected leaderTick(): void {
+    if (this.checkQuorumOn && ++this.quorumCheckElapsed >= this.config.electionTimeoutMinTicks) {
+      this.quorumCheckElapsed = 0;
+      if (!this.checkQuorum()) return this.stepDown();
+    }
     if (++this.heartbeatElapsed < this.config.heartbeatTicks) return;
     this.heartbeatElapsed = 0;
     for (let to = 0; to < this.config.n; to++) if (to !== this.config.id) this.sendAppend(to);
@@ -206,12 +220,35 @@ export abstract class CftLeader extends CftBase {
     this.nextIndex[to] = snap.index + 1;
   }
 
+  // ---- check-quorum -------------------------------------------------------------------------
+
+  /** Whether a majority (this leader included) answered since the last check; starts the next period. */
+  private checkQuorum(): boolean {
+    let heard = 1;
+    for (let r = 0; r < this.config.n; r++) if (r !== this.config.id && this.heardFrom[r]) heard++;
+    this.heardFrom.fill(false);
+    return heard >= this.quorum;
+  }
+
+  /**
+   * Check-quorum: the leader goes back to follower in the same term, with no leader known (clients
+   * are redirected nowhere), and waits for its own election timeout like any follower.
+   */
+  private stepDown(): void {
+    const term = this.currentTerm;
+    this.becomeFollower();
+    this.leaderId = undefined;
+    this.leaderHeardAt = undefined;
+    this.emit({ type: 'stepped-down', term });
+  }
+
   // ---- acknowledgements and commit ----------------------------------------------------------
 
   /** A follower's answer of the current term: record what it holds, commit, send what it lacks. */
   protected onAck(msg: CftVerified<'append-ack'>): void {
     if (!this.isLeader) return this.ignore(msg.kind, msg.sender, 'not-leader');
     const from = msg.sender;
+    this.heardFrom[from] = true;
     const { success, index } = msg.body;
     if (success) {
       invariant(index <= this.log.lastIndex, 'a follower acknowledges only what the leader sent');

@@ -3,19 +3,22 @@
  * protocol (Ongaro & Ousterhout, 2014) over the same ledger as our PBFT. No I/O, no clock, no
  * randomness of its own: time arrives as ticks, election timeouts come from the injected Rng.
  *
- * This file adds elections on top of replication (`leader.ts`, `follower.ts`): a follower that hears
- * no leader within its randomized timeout stands in the next term, voting for itself; a replica
+ * This file adds elections on top of replication (`leader.ts`, `follower.ts`) and pre-vote
+ * (`pre-vote.ts`): a follower that hears no leader within its randomized timeout stands in the next
+ * term, voting for itself (with pre-vote on, only once a majority granted it a pre-vote); a replica
  * grants one vote per term (durably, before the vote leaves), and only to a candidate whose log is
  * at least as up to date as its own (last term, then last index); a majority of votes makes a
- * leader. Any message of a higher term makes its receiver a follower of that term.
+ * leader. Any message of a higher term makes its receiver a follower of that term, except a
+ * pre-vote, a granted pre-vote reply, and (with check-quorum on) a request for votes that reaches a
+ * replica a live leader holds: that one is dropped, so a working leader keeps its followers.
  */
 import type { AnyCftVerified, CftVerified } from '../../messages/cft-types.js';
 import { invariant } from '../quorum.js';
-import { CftFollower } from './follower.js';
+import { CftPreVote } from './pre-vote.js';
 import type { CftConfig, CftDeps, CftInput, CftOutput, CftRecoveredState } from './types.js';
 
 /** One crash-fault replica. */
-export class CftReplica extends CftFollower {
+export class CftReplica extends CftPreVote {
   /** Candidate: the replicas that granted their vote in the current term (itself included). */
   protected readonly votes = new Set<number>();
 
@@ -79,6 +82,12 @@ export class CftReplica extends CftFollower {
     if (msg.kind === 'cft-reply' || msg.kind === 'redirect') {
       return this.ignore(msg.kind, msg.sender, 'unexpected-kind');
     }
+    // Pre-votes are about a term nobody has entered yet: they never move a replica's term up.
+    if (msg.kind === 'pre-vote') return this.onPreVote(msg);
+    if (msg.kind === 'pre-vote-reply') return this.onPreVoteReply(msg);
+    if (msg.kind === 'request-vote' && this.ignoreVoteInLease(msg)) {
+      return this.ignore(msg.kind, msg.sender, 'leader-lease');
+    }
     if (msg.body.term > this.currentTerm) this.enterTerm(msg.body.term);
     switch (msg.kind) {
       case 'request-vote':
@@ -100,11 +109,22 @@ export class CftReplica extends CftFollower {
   private onTick(): void {
     this.now++;
     if (this.isLeader) return this.leaderTick();
-    if (++this.electionElapsed >= this.electionTimeout) this.startElection();
+    if (++this.electionElapsed < this.electionTimeout) return;
+    if (this.preVoteOn) this.startPreVote();
+    else this.startElection();
+  }
+
+  /**
+   * Leader stickiness (check-quorum on): a request for votes in a higher term is dropped, term
+   * unchanged and unanswered, by a replica that a live leader holds.
+   */
+  private ignoreVoteInLease(msg: CftVerified<'request-vote'>): boolean {
+    return this.checkQuorumOn && msg.body.term > this.currentTerm && this.inLeaderLease();
   }
 
   /** Stands for election in the next term: votes for itself (durably) and asks every other replica. */
   protected startElection(): void {
+    this.preVotes = undefined;
     this.enterTerm(this.currentTerm + 1);
     this.currentRole = 'candidate';
     this.votedFor = this.config.id;
@@ -170,6 +190,13 @@ export class CftReplica extends CftFollower {
       invariant(this.votedFor === config.id, 'a candidate voted for itself');
     if (this.currentRole === 'candidate')
       invariant(this.votes.size < this.quorum, 'a candidate lacks a majority');
+    if (this.preVotes !== undefined) {
+      invariant(this.currentRole === 'follower', 'only a follower asks for pre-votes');
+      invariant(
+        this.preVotes.has(config.id) && this.preVotes.size < this.quorum,
+        'a pre-candidate lacks a majority',
+      );
+    }
     if (this.currentRole !== 'leader') {
       invariant(this.pending.size === 0 && this.inLog.size === 0, 'only a leader batches');
       return;

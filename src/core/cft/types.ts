@@ -42,6 +42,18 @@ export interface CftConfig {
   readonly snapshotInterval: number;
   /** Bytes per install-snapshot chunk (at most `LIMITS.maxChunkBytes`). */
   readonly chunkBytes: number;
+  /**
+   * Pre-vote, on unless false: a replica whose election timeout fires first asks its peers whether
+   * they would vote for it in the next term, and raises its term only with a majority of yeses, so
+   * a replica cut off by a partition cannot knock out a working leader when it comes back.
+   */
+  readonly preVote?: boolean;
+  /**
+   * Check-quorum, on unless false: a leader that has heard from no majority (itself included) for a
+   * minimum election timeout steps down, and a replica that has heard from a live leader within a
+   * minimum election timeout ignores requests for votes in a higher term (leader stickiness).
+   */
+  readonly checkQuorum?: boolean;
 }
 
 /** What the core needs injected. */
@@ -119,6 +131,12 @@ export type CftIgnoreReason =
   | 'already-voted'
   /** A vote refused: the candidate's log is less up to date than this replica's. */
   | 'stale-log'
+  /**
+   * A request for a vote or pre-vote in a higher term, while this replica has heard from a live
+   * leader within a minimum election timeout (or leads itself): refused (pre-vote) or dropped
+   * (vote, with check-quorum on) without changing the term.
+   */
+  | 'leader-lease'
   /** An append-entries whose (prevIndex, prevTerm) this log does not have (answered with a hint). */
   | 'log-mismatch'
   /** A client request already in the log (or the batch being filled), not yet executed. */
@@ -161,6 +179,10 @@ export type CftOutput =
   | { readonly type: 'term-changed'; readonly term: number }
   /** This replica stood for election in `term` (a candidate voting for itself). */
   | { readonly type: 'election-started'; readonly term: number }
+  /** This replica asked for pre-votes for `term` (its current term + 1, which it has not entered). */
+  | { readonly type: 'pre-vote-started'; readonly term: number }
+  /** This leader of `term` heard from no majority for a minimum election timeout: now a follower. */
+  | { readonly type: 'stepped-down'; readonly term: number }
   /** This replica learned (or, when `leader` is its own id, won) the leader of `term`. */
   | { readonly type: 'leader-elected'; readonly term: number; readonly leader: number }
   /** An input was dropped or refused by the core, with the reason (for logs and metrics). */
