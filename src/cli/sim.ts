@@ -62,6 +62,10 @@ export interface SimCliOptions {
   behaviours: string;
   /** Random partitions during the fault phase. */
   partition: boolean;
+  /** Crash-fault protocol: pre-vote before an election (on unless false: `--no-pre-vote`). */
+  preVote?: boolean;
+  /** Crash-fault protocol: check-quorum and leader stickiness (on unless false: `--no-check-quorum`). */
+  checkQuorum?: boolean;
   /** Length of the fault phase, virtual ms. */
   faultPhase: number;
   /** Bound on completing a pending request after the fault phase, virtual ms. */
@@ -124,6 +128,8 @@ const CLI_DEFAULTS = {
   livenessBound: SIM_DEFAULTS.livenessBoundMs,
   byzantine: 0,
   behaviours: '',
+  preVote: true,
+  checkQuorum: true,
 } as const;
 
 /** The flag spelling of a camelCase option name. */
@@ -137,7 +143,8 @@ export function replayCommand(o: SimCliOptions, seed: number): string {
   for (const [name, fallback] of Object.entries(CLI_DEFAULTS)) {
     const value = o[name as keyof typeof CLI_DEFAULTS];
     if (value === fallback || value === undefined) continue;
-    parts.push(typeof value === 'boolean' ? flagOf(name) : `${flagOf(name)} ${value}`);
+    if (typeof value === 'boolean') parts.push(value ? flagOf(name) : `--no-${flagOf(name).slice(2)}`);
+    else parts.push(`${flagOf(name)} ${value}`);
   }
   return parts.join(' ');
 }
@@ -159,7 +166,13 @@ function toSimOptions(o: SimCliOptions): Omit<SimOptions, 'seed'> {
     maxTimeMs: o.maxTime,
     crypto: o.crypto,
     ...(cft
-      ? { cftOverrides: { snapshotInterval: o.checkpointInterval } }
+      ? {
+          cftOverrides: {
+            snapshotInterval: o.checkpointInterval,
+            preVote: o.preVote !== false,
+            checkQuorum: o.checkQuorum !== false,
+          },
+        }
       : { configOverrides: { checkpointInterval: o.checkpointInterval } }),
     crash: o.crash,
     partition: o.partition,
@@ -291,6 +304,9 @@ function usageErrors(o: SimCliOptions, cmd: Command): void {
     );
   }
   if (o.protocol !== 'cft' && o.replicas < 4) fail('--replicas must be at least 4 for pbft (n >= 3f + 1)');
+  if (o.protocol !== 'cft' && (o.preVote === false || o.checkQuorum === false)) {
+    fail('--no-pre-vote and --no-check-quorum need --protocol cft');
+  }
 }
 
 /** Adds the `sim` command to the program. */
@@ -377,6 +393,8 @@ export function registerSim(program: Command): void {
       'comma-separated behaviours the Byzantine replicas draw from (default: all)',
       '',
     )
+    .option('--no-pre-vote', 'cft: stand for election without asking for pre-votes first')
+    .option('--no-check-quorum', 'cft: leaders never step down on their own; no leader stickiness')
     .option('--json', 'print one JSON report instead of text', false)
     .action((opts: SimCliOptions, cmd: Command) => {
       usageErrors(opts, cmd);

@@ -45,6 +45,8 @@ describe('bftledger sim --protocol cft', () => {
       [['sim', '--protocol', 'raft'], /--protocol/],
       [['sim', '--protocol', 'cft', '--replicas', '2'], /--replicas/],
       [['sim', '--replicas', '3'], /--replicas must be at least 4 for pbft/],
+      [['sim', '--no-pre-vote'], /--no-pre-vote and --no-check-quorum need --protocol cft/],
+      [['sim', '--no-check-quorum'], /need --protocol cft/],
     ];
     for (const [args, pattern] of cases) {
       const r = cli(...args);
@@ -82,6 +84,14 @@ describe('bftledger sim --protocol cft', () => {
     assert.equal(
       replayCommand(options, 42),
       'bftledger sim --seeds 1 --seed 42 --protocol cft --replicas 5 --crash --partition',
+    );
+    assert.equal(
+      replayCommand({ ...options, preVote: false, checkQuorum: true }, 42),
+      'bftledger sim --seeds 1 --seed 42 --protocol cft --replicas 5 --crash --partition --no-pre-vote',
+    );
+    assert.equal(
+      replayCommand({ ...options, checkQuorum: false }, 42),
+      'bftledger sim --seeds 1 --seed 42 --protocol cft --replicas 5 --crash --partition --no-check-quorum',
     );
     assert.equal(
       replayCommand({ ...options, protocol: 'pbft' }, 42),
