@@ -94,10 +94,16 @@ export class TestNetwork {
     ]);
     net.cluster = loadCluster(net.dir);
     for (let id = 0; id < n; id++) net.startReplica(id, extraArgs[id]);
-    await until('all replicas connected', async () => {
-      const all = await net.statuses();
-      return all.every((s) => s.replicasConnected?.length === n - 1);
-    });
+    try {
+      await until('all replicas connected', async () => {
+        const all = await net.statuses();
+        return all.every((s) => s.replicasConnected?.length === n - 1);
+      });
+    } catch (err) {
+      // The caller never gets the network to stop: stop it here, or its processes keep the test alive.
+      await net.stop();
+      throw err;
+    }
     return net;
   }
 
