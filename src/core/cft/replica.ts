@@ -24,8 +24,16 @@ export class CftReplica extends CftFollower {
    * it; it applies the log again up to the persisted commit index, silently (it did so before the
    * crash), and resumes as a follower.
    */
-  static recover(config: CftConfig, deps: CftDeps, state: CftRecoveredState): CftReplica {
-    const replica = new CftReplica(config, deps);
+  static recover<T extends CftReplica>(
+    this: new (
+      config: CftConfig,
+      deps: CftDeps,
+    ) => T,
+    config: CftConfig,
+    deps: CftDeps,
+    state: CftRecoveredState,
+  ): T {
+    const replica = new this(config, deps);
     replica.restore(state);
     return replica;
   }
