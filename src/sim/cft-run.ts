@@ -12,23 +12,15 @@ import { openCftFrame, sealCft } from '../messages/cft-boundary.js';
 import { CftCheckerSuite } from './cft-checkers.js';
 import { CftSimClient } from './cft-client.js';
 import { CftHost } from './cft-host.js';
-import { type DriverParts, SimDriver } from './driver.js';
+import { type DriverParts, SimDriver, worldOf } from './driver.js';
 import type { Delivery, Endpoint } from './network.js';
 import type { ResolvedSimOptions } from './options.js';
 import type { FinalReplica, SimResult } from './result.js';
-import { buildWorld } from './setup.js';
 
 /** The hosts, checkers and clients of a crash-fault run. */
 function cftParts(o: ResolvedSimOptions): DriverParts<CftHost, CftSimClient> & { checkers: CftCheckerSuite } {
   const rng = seededRng(o.seed);
-  const world = buildWorld({
-    seed: o.seed,
-    n: o.replicas,
-    f: o.f,
-    clients: o.clients,
-    crypto: o.crypto,
-    startingBalance: o.startingBalance,
-  });
+  const world = worldOf(o);
   const checkers = new CftCheckerSuite({
     n: o.replicas,
     f: o.f,

@@ -24,7 +24,7 @@ import { type Delivery, SimNetwork } from './network.js';
 import type { ResolvedSimOptions } from './options.js';
 import { buildResult, type FinalReplica, type RunTotals, type SimResult } from './result.js';
 import { countRejected, emptyRunTotals, openRequests } from './run-totals.js';
-import type { SimWorld } from './setup.js';
+import { buildWorld, type SimWorld } from './setup.js';
 
 /** Everything that can happen at an instant of virtual time. */
 type SimEvent =
@@ -40,6 +40,12 @@ type SimEvent =
       readonly issuedAt: number;
     }
   | Delivery;
+
+/** The keys, principals and genesis of a run. */
+export function worldOf(o: ResolvedSimOptions): SimWorld {
+  const { seed, replicas: n, f, clients, crypto, startingBalance } = o;
+  return buildWorld({ seed, n, f, clients, crypto, startingBalance });
+}
 
 /** What a protocol hands the driver. */
 export interface DriverParts<H, C extends ClosedLoopClient> {

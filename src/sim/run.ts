@@ -11,27 +11,19 @@ import { openFrame } from '../messages/boundary.js';
 import { runCftSimulation } from './cft-run.js';
 import { CheckerSuite } from './checkers.js';
 import { SimClient } from './client.js';
-import { type DriverParts, SimDriver } from './driver.js';
+import { type DriverParts, SimDriver, worldOf } from './driver.js';
 import type { Delivery, Endpoint } from './network.js';
 import { type ResolvedSimOptions, resolveOptions, type SimOptions } from './options.js';
 import { ReplicaHost } from './replica-host.js';
 import type { FinalReplica, SimResult } from './result.js';
 import { countOutput } from './run-totals.js';
-import { buildWorld } from './setup.js';
 
 export type { SimResult } from './result.js';
 
 /** The hosts, checkers and clients of a PBFT run. */
 function pbftParts(o: ResolvedSimOptions): DriverParts<ReplicaHost, SimClient> {
   const rng = seededRng(o.seed);
-  const world = buildWorld({
-    seed: o.seed,
-    n: o.replicas,
-    f: o.f,
-    clients: o.clients,
-    crypto: o.crypto,
-    startingBalance: o.startingBalance,
-  });
+  const world = worldOf(o);
   let checkers: CheckerSuite | undefined;
   const hosts = Array.from(
     { length: o.replicas },
