@@ -13,6 +13,7 @@ import {
   clusterPath,
   initCluster,
   loadCluster,
+  type Protocol,
 } from '../config/index.js';
 import { fetchStatus, spawnReplica } from '../node/processes.js';
 
@@ -53,12 +54,13 @@ export class LocalNetwork {
     replicas: number;
     clients: number;
     basePort: number;
+    protocol?: Protocol;
     parameters?: Partial<ClusterParameters>;
   }): Promise<LocalNetwork> {
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'bftledger-bench-'));
     if (!existsSync(clusterPath(dir))) {
-      const { replicas, clients, basePort } = options;
-      initCluster({ dir, replicas, clients, basePort, parameters: options.parameters ?? {} });
+      const { replicas, clients, basePort, protocol = 'pbft' } = options;
+      initCluster({ dir, replicas, clients, basePort, protocol, parameters: options.parameters ?? {} });
     }
     const net = new LocalNetwork(dir, loadCluster(dir));
     for (const r of net.cluster.replicas) net.procs.push(spawnReplica(dir, r.id, ['--log-level', 'warn']));

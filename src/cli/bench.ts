@@ -6,15 +6,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import type { Protocol } from '../config/types.js';
+import { protocolOption } from './init.js';
 import { integer } from './parse.js';
 
 /** Options of `bench`. */
 interface BenchCliOptions {
   /** An existing network directory (used as is when its replicas answer). */
   dir?: string;
-  /** Replicas when starting a network. */
-  replicas: number;
+  /** Replicas when starting a network (default: 4 for pbft, 3 for cft). */
+  replicas?: number;
+  /** Protocol when starting a network. */
+  protocol: Protocol;
   /** Closed-loop clients. */
   clients: number;
   /** Measured seconds. */
@@ -38,10 +42,12 @@ async function runBench(o: BenchCliOptions): Promise<void> {
   let own: Awaited<ReturnType<typeof LocalNetwork.start>> | undefined;
   let dir: string | undefined = o.dir;
   if (!dir || !existsSync(clusterPath(dir)) || !(await allConnected(loadCluster(dir)))) {
-    console.error(`starting ${o.replicas} replicas (batch ${o.batch})...`);
+    const replicas = o.replicas ?? (o.protocol === 'cft' ? 3 : 4);
+    console.error(`starting ${replicas} ${o.protocol} replicas (batch ${o.batch})...`);
     own = await LocalNetwork.start({
       dir,
-      replicas: o.replicas,
+      replicas,
+      protocol: o.protocol,
       clients: Math.max(2, o.clients),
       basePort: o.basePort,
       parameters: { maxBatch: o.batch },
@@ -105,7 +111,12 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('closed-loop benchmark of signed transfers (starts its own network unless --dir is running)')
     .option('--dir <dir>', 'a running network directory (or where to create one)')
-    .option('--replicas <n>', 'replicas when starting a network', integer(4, 64), 4)
+    .option('--replicas <n>', 'replicas when starting a network (default: pbft 4, cft 3)', integer(3, 64))
+    .addOption(
+      new Option('--protocol <p>', 'protocol when starting a network: pbft or cft')
+        .argParser(protocolOption)
+        .default('pbft'),
+    )
     .option('--clients <c>', 'closed-loop clients, one outstanding request each', integer(1, 1000), 8)
     .option('--duration <seconds>', 'measured seconds', integer(1, 3600), 10)
     .option('--warmup <seconds>', 'warm-up seconds before measuring', integer(0, 600), 2)

@@ -286,7 +286,7 @@ const ROWS: Row[] = [
     'unsupported protocol',
     { protocol: 'raft' },
     'protocol',
-    /unsupported protocol "raft" \(expected one of pbft\)/,
+    /unsupported protocol "raft" \(expected one of pbft, cft\)/,
   ),
   row('unsupported version', { version: 2 }, 'version', /unsupported format version 2/),
   row(
