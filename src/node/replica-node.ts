@@ -40,7 +40,7 @@ import { recoverState } from '../storage/recover.js';
 import { ReplicaMetrics } from './metrics.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { principalsOf, VerifiedCache } from './principals.js';
-import { type EvidenceSummary, type ReplicaStatus, statusOf } from './status.js';
+import { type EvidenceSummary, type ReplicaStatus, resourceSample, statusOf } from './status.js';
 import { StageTrace } from './trace.js';
 
 /** Signatures a frame may need checked and still be verified on the event loop (in 'auto' mode). */
@@ -126,7 +126,13 @@ export class ReplicaNode {
       cluster: cluster.clusterId,
       principals: principalsOf(cluster),
       maxBatch: config.maxBatch,
+      ...(cluster.parameters.unsignedRequests === true ? { unsignedRequests: true } : {}),
     };
+    if (ctx.unsignedRequests === true)
+      logger.warn(
+        'UNSIGNED REQUESTS: cluster.json sets unsignedRequests, so client request signatures are NOT checked; ' +
+          'benchmark networks only, never for real use',
+      );
     const store = await LevelStore.open(join(dir, 'data', `replica-${id}`));
     const { state, refused } = recoverState(await store.load(), ctx);
     const stateMachine = new LedgerStateMachine(genesisOf(cluster), sha256);
@@ -341,6 +347,7 @@ export class ReplicaNode {
     return {
       ...statusOf(this.core, this.stateMachine, this.transport, this.cluster, this.options.id),
       evidence: this.evidence,
+      resources: resourceSample(this.transport),
     };
   }
 
