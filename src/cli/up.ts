@@ -57,6 +57,11 @@ async function runUp(o: UpCliOptions): Promise<void> {
     );
   }
   const cluster = loadCluster(dir);
+  if (cluster.parameters.unsignedRequests === true)
+    throw new Error(
+      `${clusterPath(dir)} sets parameters.unsignedRequests (client signatures unchecked): ` +
+        'a benchmark-only network, refused for normal use',
+    );
   const extra = byzantineArgs(o.byzantine, cluster.replicas.length);
   for (const [id, args] of extra) console.log(`replica ${id} runs BYZANTINE behaviours: ${args[1]}`);
   const children = cluster.replicas.map((r) => spawnReplica(dir, r.id, extra.get(r.id) ?? []));

@@ -20,7 +20,7 @@ import { type BoundaryContext, type ParsedFrame, parseFrame, verifyFrame } from 
 import { seal } from '../messages/envelope.js';
 import type { Message } from '../messages/types.js';
 import { startTransport } from '../net/node.js';
-import type { Transport } from '../net/types.js';
+import type { NetCounters, Transport } from '../net/types.js';
 import { principalsOf } from '../node/principals.js';
 
 /** Why a request did not complete. */
@@ -61,7 +61,15 @@ export interface ClientOptions {
   readonly deadlineMs?: number;
   /** How long `connect` waits for a quorum of replicas to be connected (ms). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Send requests with an all-zero signature instead of signing them (benchmarks of the null
+   * workload only: replicas accept them only when cluster.json enables `unsignedRequests`).
+   */
+  readonly unsignedRequests?: boolean;
 }
+
+/** The signature an unsigned request carries. */
+export const UNSIGNED_SIGNATURE = new Uint8Array(64);
 
 /** The request in flight and what has been gathered for it. */
 interface InFlight {
@@ -89,6 +97,8 @@ export class LedgerClient {
   private readonly ctx: BoundaryContext;
   /** f of the cluster. */
   private readonly f: number;
+  /** A signer that signs nothing: every request gets the all-zero signature. */
+  private readonly unsigned: Signer;
 
   private constructor(
     private readonly options: ClientOptions,
@@ -96,6 +106,12 @@ export class LedgerClient {
   ) {
     this.ctx = { cluster: options.cluster.clusterId, principals: principalsOf(options.cluster) };
     this.f = options.cluster.f ?? maxFaulty(options.cluster.replicas.length);
+    this.unsigned = { publicKey: options.signer.publicKey, sign: () => UNSIGNED_SIGNATURE.slice() };
+  }
+
+  /** The transport's counters (frames and bytes sent), for benchmarks. */
+  get counters(): Readonly<NetCounters> {
+    return this.transport.counters;
   }
 
   /** Connects to the cluster's replicas with the client's own key. */
@@ -159,7 +175,8 @@ export class LedgerClient {
   private send(op: Uint8Array): Promise<Outcome> {
     const timestamp = Math.max(this.lastTimestamp + 1, Date.now() * 1000);
     this.lastTimestamp = timestamp;
-    const { cluster, signer, id } = this.options;
+    const { cluster, id } = this.options;
+    const signer = this.options.unsignedRequests === true ? this.unsigned : this.options.signer;
     const request = seal(signer, cluster.clusterId, 'request', id, { client: id, timestamp, op });
     return new Promise<Outcome>((resolve, reject) => {
       const interval = cluster.parameters.clientTimeoutMs;

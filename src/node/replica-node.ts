@@ -1,12 +1,12 @@
 /**
  * The replica runtime: drives the pure PBFT core with real time (a tick every `tickMs`), the
- * libp2p transport, LevelDB storage and the ledger. Frames pass the boundary with their signatures
+ * libp2p transport, a journal on disk and the ledger. Frames pass the boundary with their signatures
  * verified (inline when they carry few, on libuv's thread pool when they carry many) and reach the
  * core in arrival order; outputs go through the pipeline that makes persists durable before any
  * later send leaves. BFTLEDGER_VERIFY=sync|async forces one verification mode; BFTLEDGER_TRACE=1
  * logs per-stage latencies (see trace.ts).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -35,16 +35,32 @@ import {
 import type { AnyVerified } from '../messages/types.js';
 import { startTransport } from '../net/node.js';
 import type { Transport } from '../net/types.js';
-import { LevelStore } from '../storage/level-store.js';
+import { StorageError } from '../storage/errors.js';
+import { JournalStore } from '../storage/journal-store.js';
 import { recoverState } from '../storage/recover.js';
 import { ReplicaMetrics } from './metrics.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { principalsOf, VerifiedCache } from './principals.js';
-import { type EvidenceSummary, type ReplicaStatus, statusOf } from './status.js';
+import { type EvidenceSummary, type ReplicaStatus, resourceSample, statusOf } from './status.js';
 import { StageTrace } from './trace.js';
 
 /** Signatures a frame may need checked and still be verified on the event loop (in 'auto' mode). */
 const INLINE_SIGNATURES = 4;
+
+/**
+ * Opens replica `id`'s journal. A LevelDB store left by an earlier version is refused rather than
+ * ignored: a replica that forgot what it signed could sign something conflicting.
+ */
+function openStore(dir: string, id: number): JournalStore {
+  const legacy = join(dir, 'data', `replica-${id}`);
+  const journal = join(dir, 'data', `replica-${id}-journal`);
+  if (existsSync(join(legacy, 'CURRENT')) && !existsSync(journal))
+    throw new StorageError(
+      'io',
+      `${legacy} holds a LevelDB store from an earlier version; this one keeps a journal`,
+    );
+  return JournalStore.open(journal);
+}
 
 /** Where signatures are verified: see `ReplicaNode.verifyInline`. */
 export type VerifyMode = 'auto' | 'sync' | 'async';
@@ -106,7 +122,7 @@ export class ReplicaNode {
     readonly cluster: Cluster,
     readonly core: PbftReplica,
     private readonly stateMachine: LedgerStateMachine,
-    private readonly store: LevelStore,
+    private readonly store: JournalStore,
     private readonly ctx: BoundaryContext,
     private readonly options: ReplicaNodeOptions,
   ) {
@@ -126,8 +142,14 @@ export class ReplicaNode {
       cluster: cluster.clusterId,
       principals: principalsOf(cluster),
       maxBatch: config.maxBatch,
+      ...(cluster.parameters.unsignedRequests === true ? { unsignedRequests: true } : {}),
     };
-    const store = await LevelStore.open(join(dir, 'data', `replica-${id}`));
+    if (ctx.unsignedRequests === true)
+      logger.warn(
+        'UNSIGNED REQUESTS: cluster.json sets unsignedRequests, so client request signatures are NOT checked; ' +
+          'benchmark networks only, never for real use',
+      );
+    const store = openStore(dir, id);
     const { state, refused } = recoverState(await store.load(), ctx);
     const stateMachine = new LedgerStateMachine(genesisOf(cluster), sha256);
     const deps: PbftDeps = { signer, stateMachine, hash: sha256 };
@@ -341,6 +363,7 @@ export class ReplicaNode {
     return {
       ...statusOf(this.core, this.stateMachine, this.transport, this.cluster, this.options.id),
       evidence: this.evidence,
+      resources: resourceSample(this.transport),
     };
   }
 

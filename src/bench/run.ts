@@ -1,0 +1,245 @@
+/**
+ * The benchmark as a function: start a local network for a directory and replica count (or use the
+ * one running there), fork client processes, run a closed-loop load of a workload with a warm-up,
+ * and return throughput, latency percentiles, CPU seconds per committed request summed over every
+ * replica and client process, and frames and bytes sent per committed request.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type Cluster, clusterPath, loadCluster } from '../config/index.js';
+import { fetchStatus } from '../node/processes.js';
+import type { ResourceSample } from '../node/status.js';
+import { type LoadResult, type LoadSamples, summarise } from './load.js';
+import { allConnected, LocalNetwork } from './local-network.js';
+import type { GoMessage, StartMessage, WorkerReport } from './worker.js';
+import { type WorkloadSpec, workloadProblem } from './workload.js';
+
+/** The worker entry script of this build. */
+const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+/** What to run. */
+export interface BenchOptions extends WorkloadSpec {
+  /** Network directory: used as is when its replicas answer, else initialised there (or in a temporary one). */
+  readonly dir?: string | undefined;
+  /** Replicas when starting a network. */
+  readonly replicas: number;
+  /** Closed-loop clients, one outstanding request each. */
+  readonly clients: number;
+  /** Client processes the clients are spread over (default: up to 4, one per 10 clients). */
+  readonly clientProcesses?: number | undefined;
+  /** Measured seconds. */
+  readonly durationS: number;
+  /** Warm-up seconds before measuring. */
+  readonly warmupS: number;
+  /** Largest batch when starting a network. */
+  readonly maxBatch: number;
+  /** First port when starting a network. */
+  readonly basePort: number;
+  /** Progress lines (to stderr in the CLI). */
+  readonly log?: (line: string) => void;
+}
+
+/** CPU spent during the measured window. */
+export interface CpuFigures {
+  /** CPU seconds of all replica processes. */
+  readonly replicaSeconds: number;
+  /** CPU seconds of all client processes. */
+  readonly clientSeconds: number;
+  /** Total CPU milliseconds per committed request (replicas plus clients). */
+  readonly msPerTx: number;
+  /** Replica CPU milliseconds per committed request. */
+  readonly replicaMsPerTx: number;
+}
+
+/** Traffic sent during the measured window, per committed request, by all processes. */
+export interface NetFigures {
+  /** Frames handed to transports. */
+  readonly framesPerTx: number;
+  /** Stream writes (frames coalesced per peer and turn). */
+  readonly writesPerTx: number;
+  /** Bytes written to streams (before Noise and yamux framing). */
+  readonly bytesPerTx: number;
+}
+
+/** A benchmark's result. */
+export interface BenchResult extends LoadResult {
+  /** The workload. */
+  readonly workload: WorkloadSpec;
+  /** Client processes used. */
+  readonly clientProcesses: number;
+  /** CPU over the window. */
+  readonly cpu: CpuFigures;
+  /** Traffic over the window. */
+  readonly net: NetFigures;
+  /** The network measured. */
+  readonly network: {
+    readonly replicas: number;
+    readonly f: number;
+    readonly protocol: string;
+    readonly maxBatch: number;
+    readonly unsignedRequests: boolean;
+  };
+}
+
+/** A forked client process and its reports. */
+interface Worker {
+  readonly proc: ChildProcess;
+  /** Resolves with the next report of the wanted type (rejects on 'error' or exit). */
+  next(type: 'ready' | 'done'): Promise<WorkerReport>;
+}
+
+/** Forks a client process. */
+function forkWorker(): Worker {
+  const proc = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const reports: WorkerReport[] = [];
+  let waiter: (() => void) | undefined;
+  let exited = false;
+  proc.on('message', (m: WorkerReport) => {
+    reports.push(m);
+    waiter?.();
+  });
+  proc.on('exit', () => {
+    exited = true;
+    waiter?.();
+  });
+  const next = async (type: 'ready' | 'done'): Promise<WorkerReport> => {
+    for (;;) {
+      const r = reports.shift();
+      if (r?.type === 'error') throw new Error(`bench client process: ${r.message}`);
+      if (r?.type === type) return r;
+      if (r) continue;
+      if (exited) throw new Error('bench client process exited early');
+      await new Promise<void>((resolve) => {
+        waiter = resolve;
+      });
+      waiter = undefined;
+    }
+  };
+  return { proc, next };
+}
+
+/** Sum of replica resource samples, from their /status. */
+async function replicaSample(cluster: Cluster): Promise<ResourceSample[]> {
+  const all = await Promise.all(cluster.replicas.map((r) => fetchStatus('127.0.0.1', r.metricsPort, r.id)));
+  return all.map((s) => {
+    const res = (s as { resources?: ResourceSample }).resources;
+    if (!res) throw new Error(`replica status without resources: ${JSON.stringify(s)}`);
+    return res;
+  });
+}
+
+/** Difference of summed samples. */
+function delta(
+  before: readonly ResourceSample[],
+  after: readonly ResourceSample[],
+): Omit<ResourceSample, 'pid'> {
+  const sum = (xs: readonly ResourceSample[], k: 'cpuMicros' | 'framesOut' | 'writesOut' | 'bytesOut') =>
+    xs.reduce((a, x) => a + x[k], 0);
+  const d = (k: 'cpuMicros' | 'framesOut' | 'writesOut' | 'bytesOut') => sum(after, k) - sum(before, k);
+  return {
+    cpuMicros: d('cpuMicros'),
+    framesOut: d('framesOut'),
+    writesOut: d('writesOut'),
+    bytesOut: d('bytesOut'),
+  };
+}
+
+/** Starts (or reuses) the network and runs the benchmark; see the module comment. */
+export async function runBench(o: BenchOptions): Promise<BenchResult> {
+  const problem = workloadProblem(o);
+  if (problem) throw new Error(problem);
+  const log = o.log ?? (() => undefined);
+  let own: LocalNetwork | undefined;
+  let dir = o.dir;
+  if (!dir || !existsSync(clusterPath(dir)) || !(await allConnected(loadCluster(dir)))) {
+    log(
+      `starting ${o.replicas} replicas (batch ${o.maxBatch})${o.unsignedRequests ? ' accepting UNSIGNED requests' : ''}...`,
+    );
+    own = await LocalNetwork.start({
+      dir,
+      replicas: o.replicas,
+      clients: Math.max(2, o.clients),
+      basePort: o.basePort,
+      parameters: { maxBatch: o.maxBatch, ...(o.unsignedRequests ? { unsignedRequests: true } : {}) },
+    });
+    dir = own.dir;
+  }
+  const workers: Worker[] = [];
+  try {
+    const cluster = loadCluster(dir);
+    if (cluster.clients.length < o.clients)
+      throw new Error(`${dir} has ${cluster.clients.length} clients; --clients ${o.clients}`);
+    if (o.unsignedRequests && cluster.parameters.unsignedRequests !== true)
+      throw new Error(
+        `${dir}: cluster.json does not enable unsignedRequests; --unsigned-requests needs a network that does`,
+      );
+    const processes = Math.max(
+      1,
+      Math.min(o.clients, o.clientProcesses ?? Math.min(4, Math.ceil(o.clients / 10))),
+    );
+    const spec: WorkloadSpec = {
+      workload: o.workload,
+      requestBytes: o.requestBytes,
+      unsignedRequests: o.unsignedRequests,
+    };
+    for (let w = 0; w < processes; w++) workers.push(forkWorker());
+    // Clients connect process by process: a burst of simultaneous handshakes is not what we measure.
+    for (const [w, worker] of workers.entries()) {
+      const ids = Array.from({ length: o.clients }, (_, i) => i).filter((i) => i % processes === w);
+      worker.proc.send({ type: 'start', dir, ids, spec } satisfies StartMessage);
+      await worker.next('ready');
+    }
+    log(
+      `${o.clients} clients in ${processes} processes connected; warming up ${o.warmupS} s, measuring ${o.durationS} s`,
+    );
+    const go: GoMessage = { type: 'go', warmupMs: o.warmupS * 1000, durationMs: o.durationS * 1000 };
+    for (const w of workers) w.proc.send(go);
+    const replicasAt = (ms: number) =>
+      new Promise<ResourceSample[]>((resolve, reject) => {
+        setTimeout(() => replicaSample(cluster).then(resolve, reject), ms);
+      });
+    const [rBefore, rAfter, reports] = await Promise.all([
+      replicasAt(go.warmupMs),
+      replicasAt(go.warmupMs + go.durationMs),
+      Promise.all(workers.map((w) => w.next('done'))),
+    ]);
+    const done = reports.filter((r) => r.type === 'done');
+    const samples: LoadSamples = { latenciesMs: done.flatMap((r) => r.samples.latenciesMs), failed: 0 };
+    samples.failed = done.reduce((a, r) => a + r.samples.failed, 0);
+    const load = summarise(samples, o.clients, o.durationS);
+    const replicas = delta(rBefore, rAfter);
+    const clients = delta(
+      done.map((r) => r.before),
+      done.map((r) => r.after),
+    );
+    const tx = Math.max(1, load.completed);
+    const per = (x: number) => Math.round((x / tx) * 100) / 100;
+    return {
+      ...load,
+      workload: spec,
+      clientProcesses: processes,
+      cpu: {
+        replicaSeconds: replicas.cpuMicros / 1e6,
+        clientSeconds: clients.cpuMicros / 1e6,
+        msPerTx: Math.round(((replicas.cpuMicros + clients.cpuMicros) / 1000 / tx) * 1000) / 1000,
+        replicaMsPerTx: Math.round((replicas.cpuMicros / 1000 / tx) * 1000) / 1000,
+      },
+      net: {
+        framesPerTx: per(replicas.framesOut + clients.framesOut),
+        writesPerTx: per(replicas.writesOut + clients.writesOut),
+        bytesPerTx: Math.round((replicas.bytesOut + clients.bytesOut) / tx),
+      },
+      network: {
+        replicas: cluster.replicas.length,
+        f: cluster.f,
+        protocol: cluster.protocol,
+        maxBatch: cluster.parameters.maxBatch,
+        unsignedRequests: cluster.parameters.unsignedRequests === true,
+      },
+    };
+  } finally {
+    for (const w of workers) if (w.proc.exitCode === null) w.proc.kill('SIGTERM');
+    await own?.stop();
+  }
+}
