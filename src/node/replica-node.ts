@@ -38,6 +38,7 @@ import type { Transport } from '../net/types.js';
 import { StorageError } from '../storage/errors.js';
 import { JournalStore } from '../storage/journal-store.js';
 import { recoverState } from '../storage/recover.js';
+import { registerCryptoMetrics } from './crypto-metrics.js';
 import { ReplicaMetrics } from './metrics.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { principalsOf, VerifiedCache } from './principals.js';
@@ -130,6 +131,7 @@ export class ReplicaNode {
     this.pipeline = new OutputPipeline(store, (err) => this.fatal('storage failed', err), this.trace);
     this.replicaPeers = cluster.replicas.map((r) => r.peerId);
     this.clientPeers = cluster.clients.map((c) => c.peerId);
+    registerCryptoMetrics(this.metrics.registry);
   }
 
   /** Loads the configuration and keys, recovers from disk, and joins the network. */
