@@ -35,6 +35,11 @@ export interface LoadSamples {
   readonly latenciesMs: number[];
   /** Requests inside the window that failed. */
   failed: number;
+  /**
+   * When asked for: when each request that succeeded inside the window completed, ms after the
+   * window opened, whenever it started (a kill run's throughput over time).
+   */
+  completionsMs?: number[];
 }
 
 /** The p-th percentile (0..100) of sorted values, or 0 for none. */
@@ -63,14 +68,20 @@ export function summarise(samples: LoadSamples, clients: number, seconds: number
   };
 }
 
-/** Runs client i submitting `ops[i]` in a closed loop from now until `warmupMs + durationMs` have passed. */
+/**
+ * Runs client i submitting `ops[i]` in a closed loop from now until `warmupMs + durationMs` have
+ * passed; with `recordCompletions`, also keeps every success's completion time in the window.
+ */
 export async function closedLoop(
   clients: readonly LedgerClient[],
   ops: readonly Uint8Array[],
   warmupMs: number,
   durationMs: number,
+  recordCompletions = false,
 ): Promise<LoadSamples> {
   const samples: LoadSamples = { latenciesMs: [], failed: 0 };
+  const completions: number[] | undefined = recordCompletions ? [] : undefined;
+  if (completions) samples.completionsMs = completions;
   const measureFrom = performance.now() + warmupMs;
   const end = measureFrom + durationMs;
   await Promise.all(
@@ -83,6 +94,7 @@ export async function closedLoop(
           () => false,
         );
         const t1 = performance.now();
+        if (ok && completions && t1 >= measureFrom && t1 < end) completions.push(t1 - measureFrom);
         if (t0 < measureFrom || t1 > end) continue;
         if (ok) samples.latenciesMs.push(t1 - t0);
         else samples.failed++;

@@ -1,10 +1,10 @@
 /**
  * A local network of replica processes, started through the CLI, for benchmarks: initialise a
- * directory (or reuse one), spawn one process per replica, wait until every replica reports all of
- * its peers connected, and stop them all.
+ * directory (or reuse one, or a temporary one removed on stop), spawn one process per replica, wait
+ * until every replica reports all of its peers connected, kill one (kill -9), and stop them all.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -13,6 +13,7 @@ import {
   clusterPath,
   initCluster,
   loadCluster,
+  type Protocol,
 } from '../config/index.js';
 import { fetchStatus, spawnReplica } from '../node/processes.js';
 
@@ -45,6 +46,8 @@ export class LocalNetwork {
     readonly dir: string,
     /** Its configuration. */
     readonly cluster: Cluster,
+    /** Whether `dir` is a temporary directory made by `start`, removed by `stop`. */
+    private readonly temporary: boolean,
   ) {}
 
   /** Initialises `dir` (a fresh temporary one when undefined) and starts every replica. */
@@ -53,20 +56,58 @@ export class LocalNetwork {
     replicas: number;
     clients: number;
     basePort: number;
+    protocol?: Protocol | undefined;
     parameters?: Partial<ClusterParameters>;
   }): Promise<LocalNetwork> {
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'bftledger-bench-'));
     if (!existsSync(clusterPath(dir))) {
       const { replicas, clients, basePort } = options;
-      initCluster({ dir, replicas, clients, basePort, parameters: options.parameters ?? {} });
+      const protocol = options.protocol ? { protocol: options.protocol } : {};
+      initCluster({ dir, replicas, clients, basePort, ...protocol, parameters: options.parameters ?? {} });
     }
-    const net = new LocalNetwork(dir, loadCluster(dir));
+    const net = new LocalNetwork(dir, loadCluster(dir), options.dir === undefined);
     for (const r of net.cluster.replicas) net.procs.push(spawnReplica(dir, r.id, ['--log-level', 'warn']));
-    await waitFor('replicas to connect', () => allConnected(net.cluster), 30_000);
+    try {
+      await waitFor(
+        'replicas to connect',
+        async () => {
+          net.throwIfOneExited();
+          return allConnected(net.cluster);
+        },
+        30_000,
+      );
+    } catch (err) {
+      await net.stop();
+      throw err;
+    }
     return net;
   }
 
-  /** Stops every replica (SIGTERM, then SIGKILL after a grace period). */
+  /** Throws, quoting its log's first line, if a replica process has exited (e.g. its port was taken). */
+  private throwIfOneExited(): void {
+    const id = this.procs.findIndex((p) => p.exitCode !== null || p.signalCode !== null);
+    const proc = this.procs[id];
+    if (!proc) return;
+    let first = '';
+    try {
+      first = readFileSync(join(this.dir, 'logs', `replica-${id}.log`), 'utf8').split('\n')[0] ?? '';
+    } catch {
+      // No log: say only that it exited.
+    }
+    const how = proc.signalCode ?? `code ${proc.exitCode}`;
+    throw new Error(`replica ${id} exited while starting (${how})${first ? `: ${first.slice(0, 300)}` : ''}`);
+  }
+
+  /** kill -9 of replica `id`; resolves once the process is gone. */
+  async kill(id: number): Promise<void> {
+    const p = this.procs[id];
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const gone = new Promise((resolve) => p.once('exit', resolve));
+    p.kill('SIGKILL');
+    await gone;
+  }
+
+  /** Stops every replica (SIGTERM, then SIGKILL after a grace period); removes a temporary directory. */
   async stop(): Promise<void> {
     await Promise.all(
       this.procs.map(
@@ -82,5 +123,6 @@ export class LocalNetwork {
           }),
       ),
     );
+    if (this.temporary) rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -7,16 +7,32 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Cluster, clusterPath, loadCluster } from '../config/index.js';
+import { type Cluster, clusterPath, loadCluster, type Protocol } from '../config/index.js';
 import { fetchStatus } from '../node/processes.js';
 import type { ResourceSample } from '../node/status.js';
 import { type LoadResult, type LoadSamples, summarise } from './load.js';
 import { allConnected, LocalNetwork } from './local-network.js';
-import type { GoMessage, StartMessage, WorkerReport } from './worker.js';
+import type { GoMessage, StartMessage, WorkerReport, WorkerSample } from './worker.js';
 import { type WorkloadSpec, workloadProblem } from './workload.js';
 
 /** The worker entry script of this build. */
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+/** What a hook sees: the network being measured. */
+export interface BenchContext {
+  /** Its configuration. */
+  readonly cluster: Cluster;
+  /** The network this run started, or undefined when it measures one already running. */
+  readonly network: LocalNetwork | undefined;
+}
+
+/** Work done at a moment of the run, e.g. sampling every replica or killing one. */
+export interface BenchHook {
+  /** When, in ms after the measured window opens (0: its start; the duration: its end). */
+  readonly atMs: number;
+  /** What to do; a rejection fails the run. */
+  readonly run: (ctx: BenchContext) => Promise<void>;
+}
 
 /** What to run. */
 export interface BenchOptions extends WorkloadSpec {
@@ -24,6 +40,8 @@ export interface BenchOptions extends WorkloadSpec {
   readonly dir?: string | undefined;
   /** Replicas when starting a network. */
   readonly replicas: number;
+  /** Protocol when starting a network (default: init's). */
+  readonly protocol?: Protocol | undefined;
   /** Closed-loop clients, one outstanding request each. */
   readonly clients: number;
   /** Client processes the clients are spread over (default: up to 4, one per 10 clients). */
@@ -38,6 +56,10 @@ export interface BenchOptions extends WorkloadSpec {
   readonly basePort: number;
   /** Progress lines (to stderr in the CLI). */
   readonly log?: (line: string) => void;
+  /** Hooks run at their moments, timed from the same start as the clients' window. */
+  readonly hooks?: readonly BenchHook[];
+  /** Collect when each success completed (`BenchResult.completionsMs`). */
+  readonly recordCompletions?: boolean;
 }
 
 /** CPU spent during the measured window. */
@@ -72,6 +94,10 @@ export interface BenchResult extends LoadResult {
   readonly cpu: CpuFigures;
   /** Traffic over the window. */
   readonly net: NetFigures;
+  /** Each client process's samples at the window's start and end. */
+  readonly workers: readonly { readonly before: WorkerSample; readonly after: WorkerSample }[];
+  /** With `recordCompletions`: every success's completion time, ms into the window (unsorted). */
+  readonly completionsMs?: readonly number[];
   /** The network measured. */
   readonly network: {
     readonly replicas: number;
@@ -119,23 +145,27 @@ function forkWorker(): Worker {
   return { proc, next };
 }
 
-/** Sum of replica resource samples, from their /status. */
+/**
+ * Resource samples of the replicas that answer /status. One that does not (killed by a hook) is
+ * left out, and `delta` then counts no replica that is missing from either end.
+ */
 async function replicaSample(cluster: Cluster): Promise<ResourceSample[]> {
   const all = await Promise.all(cluster.replicas.map((r) => fetchStatus('127.0.0.1', r.metricsPort, r.id)));
-  return all.map((s) => {
+  return all.flatMap((s) => {
     const res = (s as { resources?: ResourceSample }).resources;
-    if (!res) throw new Error(`replica status without resources: ${JSON.stringify(s)}`);
-    return res;
+    if (!res && !('error' in s)) throw new Error(`replica status without resources: ${JSON.stringify(s)}`);
+    return res ? [res] : [];
   });
 }
 
-/** Difference of summed samples. */
+/** Difference of summed samples, over the processes (by pid) sampled at both ends. */
 function delta(
   before: readonly ResourceSample[],
   after: readonly ResourceSample[],
 ): Omit<ResourceSample, 'pid'> {
+  const both = new Set(before.map((x) => x.pid).filter((pid) => after.some((y) => y.pid === pid)));
   const sum = (xs: readonly ResourceSample[], k: 'cpuMicros' | 'framesOut' | 'writesOut' | 'bytesOut') =>
-    xs.reduce((a, x) => a + x[k], 0);
+    xs.reduce((a, x) => a + (both.has(x.pid) ? x[k] : 0), 0);
   const d = (k: 'cpuMicros' | 'framesOut' | 'writesOut' | 'bytesOut') => sum(after, k) - sum(before, k);
   return {
     cpuMicros: d('cpuMicros'),
@@ -145,26 +175,62 @@ function delta(
   };
 }
 
+/** The network to measure: the one in `o.dir` when its replicas all answer, else one started for this run. */
+async function networkFor(
+  o: BenchOptions,
+  log: (line: string) => void,
+): Promise<{ dir: string; own: LocalNetwork | undefined }> {
+  const dir = o.dir;
+  if (dir && existsSync(clusterPath(dir)) && (await allConnected(loadCluster(dir))))
+    return { dir, own: undefined };
+  const unsigned = o.unsignedRequests ? ' accepting UNSIGNED requests' : '';
+  const protocol = o.protocol ? `${o.protocol} ` : '';
+  log(`starting ${o.replicas} ${protocol}replicas (batch ${o.maxBatch})${unsigned}...`);
+  const own = await LocalNetwork.start({
+    dir,
+    replicas: o.replicas,
+    clients: Math.max(2, o.clients),
+    basePort: o.basePort,
+    protocol: o.protocol,
+    parameters: { maxBatch: o.maxBatch, ...(o.unsignedRequests ? { unsignedRequests: true } : {}) },
+  });
+  return { dir: own.dir, own };
+}
+
+/** Forks the client processes and connects their clients, process by process. */
+async function startWorkers(o: BenchOptions, dir: string, workers: Worker[]): Promise<void> {
+  const processes = Math.max(
+    1,
+    Math.min(o.clients, o.clientProcesses ?? Math.min(4, Math.ceil(o.clients / 10))),
+  );
+  const spec: WorkloadSpec = {
+    workload: o.workload,
+    requestBytes: o.requestBytes,
+    unsignedRequests: o.unsignedRequests,
+  };
+  for (let w = 0; w < processes; w++) workers.push(forkWorker());
+  // Clients connect process by process: a burst of simultaneous handshakes is not what we measure.
+  const recordCompletions = o.recordCompletions === true;
+  for (const [w, worker] of workers.entries()) {
+    const ids = Array.from({ length: o.clients }, (_, i) => i).filter((i) => i % processes === w);
+    worker.proc.send({ type: 'start', dir, ids, spec, recordCompletions } satisfies StartMessage);
+    await worker.next('ready');
+  }
+}
+
+/** Runs `f` after `ms` milliseconds. */
+function after<T>(ms: number, f: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    setTimeout(() => f().then(resolve, reject), Math.max(0, ms));
+  });
+}
+
 /** Starts (or reuses) the network and runs the benchmark; see the module comment. */
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const problem = workloadProblem(o);
   if (problem) throw new Error(problem);
   const log = o.log ?? (() => undefined);
-  let own: LocalNetwork | undefined;
-  let dir = o.dir;
-  if (!dir || !existsSync(clusterPath(dir)) || !(await allConnected(loadCluster(dir)))) {
-    log(
-      `starting ${o.replicas} replicas (batch ${o.maxBatch})${o.unsignedRequests ? ' accepting UNSIGNED requests' : ''}...`,
-    );
-    own = await LocalNetwork.start({
-      dir,
-      replicas: o.replicas,
-      clients: Math.max(2, o.clients),
-      basePort: o.basePort,
-      parameters: { maxBatch: o.maxBatch, ...(o.unsignedRequests ? { unsignedRequests: true } : {}) },
-    });
-    dir = own.dir;
-  }
+  const { dir, own } = await networkFor(o, log);
   const workers: Worker[] = [];
   try {
     const cluster = loadCluster(dir);
@@ -174,72 +240,69 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       throw new Error(
         `${dir}: cluster.json does not enable unsignedRequests; --unsigned-requests needs a network that does`,
       );
-    const processes = Math.max(
-      1,
-      Math.min(o.clients, o.clientProcesses ?? Math.min(4, Math.ceil(o.clients / 10))),
-    );
-    const spec: WorkloadSpec = {
-      workload: o.workload,
-      requestBytes: o.requestBytes,
-      unsignedRequests: o.unsignedRequests,
-    };
-    for (let w = 0; w < processes; w++) workers.push(forkWorker());
-    // Clients connect process by process: a burst of simultaneous handshakes is not what we measure.
-    for (const [w, worker] of workers.entries()) {
-      const ids = Array.from({ length: o.clients }, (_, i) => i).filter((i) => i % processes === w);
-      worker.proc.send({ type: 'start', dir, ids, spec } satisfies StartMessage);
-      await worker.next('ready');
-    }
+    await startWorkers(o, dir, workers);
     log(
-      `${o.clients} clients in ${processes} processes connected; warming up ${o.warmupS} s, measuring ${o.durationS} s`,
+      `${o.clients} clients in ${workers.length} processes connected; warming up ${o.warmupS} s, measuring ${o.durationS} s`,
     );
     const go: GoMessage = { type: 'go', warmupMs: o.warmupS * 1000, durationMs: o.durationS * 1000 };
     for (const w of workers) w.proc.send(go);
-    const replicasAt = (ms: number) =>
-      new Promise<ResourceSample[]>((resolve, reject) => {
-        setTimeout(() => replicaSample(cluster).then(resolve, reject), ms);
-      });
+    const ctx: BenchContext = { cluster, network: own };
     const [rBefore, rAfter, reports] = await Promise.all([
-      replicasAt(go.warmupMs),
-      replicasAt(go.warmupMs + go.durationMs),
+      after(go.warmupMs, () => replicaSample(cluster)),
+      after(go.warmupMs + go.durationMs, () => replicaSample(cluster)),
       Promise.all(workers.map((w) => w.next('done'))),
+      Promise.all((o.hooks ?? []).map((h) => after(go.warmupMs + h.atMs, () => h.run(ctx)))),
     ]);
     const done = reports.filter((r) => r.type === 'done');
-    const samples: LoadSamples = { latenciesMs: done.flatMap((r) => r.samples.latenciesMs), failed: 0 };
-    samples.failed = done.reduce((a, r) => a + r.samples.failed, 0);
-    const load = summarise(samples, o.clients, o.durationS);
-    const replicas = delta(rBefore, rAfter);
-    const clients = delta(
-      done.map((r) => r.before),
-      done.map((r) => r.after),
-    );
-    const tx = Math.max(1, load.completed);
-    const per = (x: number) => Math.round((x / tx) * 100) / 100;
-    return {
-      ...load,
-      workload: spec,
-      clientProcesses: processes,
-      cpu: {
-        replicaSeconds: replicas.cpuMicros / 1e6,
-        clientSeconds: clients.cpuMicros / 1e6,
-        msPerTx: Math.round(((replicas.cpuMicros + clients.cpuMicros) / 1000 / tx) * 1000) / 1000,
-        replicaMsPerTx: Math.round((replicas.cpuMicros / 1000 / tx) * 1000) / 1000,
-      },
-      net: {
-        framesPerTx: per(replicas.framesOut + clients.framesOut),
-        writesPerTx: per(replicas.writesOut + clients.writesOut),
-        bytesPerTx: Math.round((replicas.bytesOut + clients.bytesOut) / tx),
-      },
-      network: {
-        replicas: cluster.replicas.length,
-        f: cluster.f,
-        protocol: cluster.protocol,
-        maxBatch: cluster.parameters.maxBatch,
-        unsignedRequests: cluster.parameters.unsignedRequests === true,
-      },
-    };
+    return benchResult(o, cluster, done, delta(rBefore, rAfter));
   } finally {
     for (const w of workers) if (w.proc.exitCode === null) w.proc.kill('SIGTERM');
     await own?.stop();
   }
+}
+
+/** The result from the workers' reports and the replicas' resource delta. */
+function benchResult(
+  o: BenchOptions,
+  cluster: Cluster,
+  done: readonly Extract<WorkerReport, { type: 'done' }>[],
+  replicas: Omit<ResourceSample, 'pid'>,
+): BenchResult {
+  const samples: LoadSamples = { latenciesMs: done.flatMap((r) => r.samples.latenciesMs), failed: 0 };
+  samples.failed = done.reduce((a, r) => a + r.samples.failed, 0);
+  const load = summarise(samples, o.clients, o.durationS);
+  const clients = delta(
+    done.map((r) => r.before),
+    done.map((r) => r.after),
+  );
+  const tx = Math.max(1, load.completed);
+  const per = (x: number) => Math.round((x / tx) * 100) / 100;
+  const completions = o.recordCompletions
+    ? { completionsMs: done.flatMap((r) => r.samples.completionsMs ?? []) }
+    : {};
+  return {
+    ...load,
+    workload: { workload: o.workload, requestBytes: o.requestBytes, unsignedRequests: o.unsignedRequests },
+    clientProcesses: done.length,
+    cpu: {
+      replicaSeconds: replicas.cpuMicros / 1e6,
+      clientSeconds: clients.cpuMicros / 1e6,
+      msPerTx: Math.round(((replicas.cpuMicros + clients.cpuMicros) / 1000 / tx) * 1000) / 1000,
+      replicaMsPerTx: Math.round((replicas.cpuMicros / 1000 / tx) * 1000) / 1000,
+    },
+    net: {
+      framesPerTx: per(replicas.framesOut + clients.framesOut),
+      writesPerTx: per(replicas.writesOut + clients.writesOut),
+      bytesPerTx: Math.round((replicas.bytesOut + clients.bytesOut) / tx),
+    },
+    workers: done.map((r) => ({ before: r.before, after: r.after })),
+    ...completions,
+    network: {
+      replicas: cluster.replicas.length,
+      f: cluster.f,
+      protocol: cluster.protocol,
+      maxBatch: cluster.parameters.maxBatch,
+      unsignedRequests: cluster.parameters.unsignedRequests === true,
+    },
+  };
 }

@@ -7,6 +7,7 @@
  */
 import { LedgerClient } from '../client/ledger-client.js';
 import { loadCluster, loadKey, loadSigner } from '../config/index.js';
+import { type CryptoCounters, cryptoCounters } from '../crypto/index.js';
 import { type ResourceSample, resourceSample } from '../node/status.js';
 import { closedLoop, type LoadSamples } from './load.js';
 import { operationFor, type WorkloadSpec } from './workload.js';
@@ -17,6 +18,14 @@ export interface StartMessage {
   readonly dir: string;
   readonly ids: readonly number[];
   readonly spec: WorkloadSpec;
+  /** Report when each success completed (kill runs). */
+  readonly recordCompletions?: boolean;
+}
+
+/** A worker's CPU, traffic and crypto counters at one moment. */
+export interface WorkerSample extends ResourceSample {
+  /** This process's crypto counters (signatures, verifications, hashes). */
+  readonly crypto: CryptoCounters;
 }
 
 /** Parent to worker: run the loop (warm-up, then the measured window). */
@@ -32,13 +41,13 @@ export type WorkerReport =
   | {
       readonly type: 'done';
       readonly samples: LoadSamples;
-      readonly before: ResourceSample;
-      readonly after: ResourceSample;
+      readonly before: WorkerSample;
+      readonly after: WorkerSample;
     }
   | { readonly type: 'error'; readonly message: string };
 
-/** CPU of this process and the traffic of all its clients' transports. */
-function sample(clients: readonly LedgerClient[]): ResourceSample {
+/** CPU and crypto counters of this process and the traffic of all its clients' transports. */
+function sample(clients: readonly LedgerClient[]): WorkerSample {
   const own = resourceSample(undefined);
   let framesOut = 0;
   let writesOut = 0;
@@ -48,11 +57,21 @@ function sample(clients: readonly LedgerClient[]): ResourceSample {
     writesOut += c.counters.writes;
     bytesOut += c.counters.bytesOut;
   }
-  return { ...own, framesOut, writesOut, bytesOut };
+  return { ...own, framesOut, writesOut, bytesOut, crypto: cryptoCounters() };
+}
+
+/** A worker's connected clients and what they submit. */
+interface Connected {
+  /** The clients, connected. */
+  readonly clients: LedgerClient[];
+  /** What client i submits. */
+  readonly ops: Uint8Array[];
+  /** Keep completion times. */
+  readonly recordCompletions: boolean;
 }
 
 /** Connects the clients one after another (a burst of simultaneous handshakes is not what we measure). */
-async function connectAll(m: StartMessage): Promise<{ clients: LedgerClient[]; ops: Uint8Array[] }> {
+async function connectAll(m: StartMessage): Promise<Connected> {
   const cluster = loadCluster(m.dir);
   const accounts = cluster.clients.map((c) => c.name);
   const clients: LedgerClient[] = [];
@@ -62,20 +81,22 @@ async function connectAll(m: StartMessage): Promise<{ clients: LedgerClient[]; o
     const unsignedRequests = m.spec.unsignedRequests;
     clients.push(await LedgerClient.connect({ cluster, id, signer, secretKey, unsignedRequests }));
   }
-  return { clients, ops: m.ids.map((id) => operationFor(m.spec, id, accounts)) };
+  const ops = m.ids.map((id) => operationFor(m.spec, id, accounts));
+  return { clients, ops, recordCompletions: m.recordCompletions === true };
 }
 
 /** Runs the measured loop, sampling resources at the window's two ends. */
-async function run(clients: LedgerClient[], ops: Uint8Array[], go: GoMessage): Promise<WorkerReport> {
-  let before: ResourceSample | undefined;
-  let after: ResourceSample | undefined;
+async function run(c: Connected, go: GoMessage): Promise<WorkerReport> {
+  const { clients, ops } = c;
+  let before: WorkerSample | undefined;
+  let after: WorkerSample | undefined;
   const t1 = setTimeout(() => {
     before = sample(clients);
   }, go.warmupMs);
   const t2 = setTimeout(() => {
     after = sample(clients);
   }, go.warmupMs + go.durationMs);
-  const samples = await closedLoop(clients, ops, go.warmupMs, go.durationMs);
+  const samples = await closedLoop(clients, ops, go.warmupMs, go.durationMs, c.recordCompletions);
   clearTimeout(t1);
   clearTimeout(t2);
   const end = sample(clients);
@@ -84,7 +105,7 @@ async function run(clients: LedgerClient[], ops: Uint8Array[], go: GoMessage): P
 
 /** The worker's life: start, go, done, exit. */
 function main(): void {
-  let state: { clients: LedgerClient[]; ops: Uint8Array[] } | undefined;
+  let state: Connected | undefined;
   const report = (r: WorkerReport) => process.send?.(r);
   const fail = (err: unknown) => {
     report({ type: 'error', message: err instanceof Error ? err.message : String(err) });
@@ -97,8 +118,8 @@ function main(): void {
         report({ type: 'ready' });
       }, fail);
     } else if (m.type === 'go' && state) {
-      const { clients, ops } = state;
-      run(clients, ops, m)
+      const { clients } = state;
+      run(state, m)
         .then(report, fail)
         .finally(() => Promise.all(clients.map((c) => c.close())).finally(() => process.disconnect?.()));
     }
