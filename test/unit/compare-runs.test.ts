@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   analyseKill,
+  COMPARE_PROTOCOLS,
   type CompareSpec,
+  chooseVictim,
+  clusterProtocol,
   computeRatios,
   defaultCompareSpec,
   type KillRunSpec,
@@ -19,6 +22,7 @@ import {
   timeline,
   validateCompareSpec,
 } from '../../src/bench/compare/index.js';
+import { PROTOCOLS } from '../../src/config/index.js';
 import { FIXTURE_CALIBRATION, FIXTURE_ENVIRONMENT } from '../support/compare-fixture.js';
 
 /** A small spec: both protocols, f = 1 and 2, two client counts, one kill victim. */
@@ -50,7 +54,17 @@ function result(spec: RunSpec): RunResult {
       throughput: 100 * k * spec.clients,
       latencyMs: { p50: 10 / k, p90: 20 / k, p99: 40 / k, max: 80 / k },
     },
-    cost: { total: perTx, perTx, replicaPerTx: perTx, messagesPerTx: 12 / k, bytesPerTx: 0, processes: [] },
+    cost: {
+      total: perTx,
+      perTx,
+      replicaPerTx: perTx,
+      attribution: 'counted',
+      opsPerTx: { sign: 3 / k, verify: 9 / k, hash: 20 },
+      replicaOpsPerTx: { sign: 2 / k, verify: 8 / k, hash: 20 },
+      messagesPerTx: 12 / k,
+      bytesPerTx: 0,
+      processes: [],
+    },
   };
 }
 
@@ -238,5 +252,36 @@ describe('kill runs', () => {
     assert.equal(k.recoverySeconds, null);
     assert.equal(k.stallSeconds, 4);
     assert.equal(k.throughputAfter, 0);
+  });
+});
+
+describe('the real runners’ choices', () => {
+  it('kills the leader most replicas report (PBFT primary or CFT leader), or a follower', () => {
+    const pbft = [{ primary: 1 }, { primary: 1 }, { primary: 2 }, { id: 3, error: 'down' }];
+    assert.equal(chooseVictim(pbft, 'leader', 4), 1);
+    assert.equal(chooseVictim(pbft, 'follower', 4), 3);
+    const cft = [{ leader: 4 }, { leader: 4 }, { leader: 4 }];
+    assert.equal(chooseVictim(cft, 'leader', 5), 4);
+    assert.equal(chooseVictim(cft, 'follower', 5), 3, 'the highest id that is not the leader');
+    assert.equal(
+      chooseVictim([{ primary: 0 }, { primary: 1 }], 'leader', 4),
+      0,
+      'a tie goes to the lower id',
+    );
+  });
+
+  it('refuses to guess when no replica reports a leader in range', () => {
+    assert.throws(
+      () => chooseVictim([{ error: 'down' }, { primary: 7 }, { leader: -1 }], 'leader', 4),
+      /no replica/,
+    );
+  });
+
+  it('runs a protocol only when this build has its runtime', () => {
+    for (const p of COMPARE_PROTOCOLS) {
+      if ((PROTOCOLS as readonly string[]).includes(p)) assert.equal(clusterProtocol(p), p);
+      else assert.throws(() => clusterProtocol(p), new RegExp(`no ${p} runtime`));
+    }
+    assert.equal(clusterProtocol('pbft'), 'pbft');
   });
 });

@@ -5,6 +5,7 @@
  * so drift in a shared machine's load hits both protocols alike rather than one of them.
  */
 import type { CryptoCalibration } from '../../crypto/index.js';
+import { workloadProblem } from '../workload.js';
 import {
   COMPARE_PROTOCOLS,
   type CompareProtocol,
@@ -19,19 +20,19 @@ import {
   type RunResult,
   type RunSpec,
   replicasFor,
-  WORKLOADS,
 } from './types.js';
 
-/** The comparison a bare `bench compare` runs: f = 1 and 2, 1 to 32 clients, a leader kill. */
+/** The comparison a bare `bench compare` runs: f = 1 and 2, 1, 10 and 40 clients, a leader kill. */
 export function defaultCompareSpec(): CompareSpec {
   return {
     protocols: ['cft', 'pbft'],
     fValues: [1, 2],
-    clientCounts: [1, 4, 16, 32],
+    clientCounts: [1, 10, 40],
     durationSeconds: 10,
     warmupSeconds: 3,
     workload: 'transfer',
     requestBytes: 0,
+    unsignedRequests: false,
     kill: {
       victims: ['leader'],
       clients: 8,
@@ -59,9 +60,8 @@ export function validateCompareSpec(spec: CompareSpec): string[] {
   positiveInts('clients', spec.clientCounts);
   if (!(spec.durationSeconds > 0)) problems.push('duration must be positive');
   if (!(spec.warmupSeconds >= 0)) problems.push('warm-up must not be negative');
-  if (!WORKLOADS.includes(spec.workload)) problems.push(`workload: unknown ${spec.workload}`);
-  if (!Number.isInteger(spec.requestBytes) || spec.requestBytes < 0)
-    problems.push('request bytes: not a size');
+  const workload = workloadProblem(spec);
+  if (workload !== undefined) problems.push(`workload: ${workload}`);
   const k = spec.kill;
   if (k !== null) {
     if (k.victims.length === 0) problems.push('kill: no victim');
@@ -89,6 +89,7 @@ export function planRuns(spec: CompareSpec): RunSpec[] {
         warmupSeconds: spec.warmupSeconds,
         workload: spec.workload,
         requestBytes: spec.requestBytes,
+        unsignedRequests: spec.unsignedRequests,
       })),
     ),
   );
@@ -109,6 +110,7 @@ export function planKills(spec: CompareSpec): KillRunSpec[] {
         warmupSeconds: spec.warmupSeconds,
         workload: spec.workload,
         requestBytes: spec.requestBytes,
+        unsignedRequests: spec.unsignedRequests,
         victim,
         killAtSeconds: k.killAtSeconds,
         binMs: k.binMs,
