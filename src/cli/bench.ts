@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { registerBenchCompare } from './bench-compare.js';
 import { integer } from './parse.js';
 
 /** Options of `bench`. */
@@ -99,10 +100,12 @@ async function runBenchCommand(o: BenchCliOptions): Promise<void> {
   );
 }
 
-/** Registers `bench`. */
+/** Registers `bench` and its `compare` subcommand (the program must enable positional options). */
 export function registerBench(program: Command): void {
-  program
+  const bench = program
     .command('bench')
+    // `bench compare` has options of the same names: each command reads only those before the next.
+    .enablePositionalOptions()
     .description(
       'closed-loop benchmark of signed transfers or null operations (starts its own network unless --dir is running)',
     )
@@ -139,4 +142,5 @@ export function registerBench(program: Command): void {
         process.exitCode = 1;
       }
     });
+  registerBenchCompare(bench);
 }
