@@ -15,6 +15,9 @@ import { allConnected, LocalNetwork } from './local-network.js';
 import type { GoMessage, StartMessage, WorkerReport, WorkerSample } from './worker.js';
 import { type WorkloadSpec, workloadProblem } from './workload.js';
 
+/** How long a replica may take to report its resources at the window's ends. */
+const STATUS_TIMEOUT_MS = 15_000;
+
 /** The worker entry script of this build. */
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 
@@ -150,7 +153,10 @@ function forkWorker(): Worker {
  * left out, and `delta` then counts no replica that is missing from either end.
  */
 async function replicaSample(cluster: Cluster): Promise<ResourceSample[]> {
-  const all = await Promise.all(cluster.replicas.map((r) => fetchStatus('127.0.0.1', r.metricsPort, r.id)));
+  // A replica starved of CPU by the load may answer late; a late sample shifts the window a little.
+  const all = await Promise.all(
+    cluster.replicas.map((r) => fetchStatus('127.0.0.1', r.metricsPort, r.id, STATUS_TIMEOUT_MS)),
+  );
   return all.flatMap((s) => {
     const res = (s as { resources?: ResourceSample }).resources;
     if (!res && !('error' in s)) throw new Error(`replica status without resources: ${JSON.stringify(s)}`);
