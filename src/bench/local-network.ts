@@ -40,6 +40,8 @@ export async function allConnected(cluster: Cluster): Promise<boolean> {
 export class LocalNetwork {
   /** Processes by replica id. */
   private readonly procs: ChildProcess[] = [];
+  /** Replicas killed by `kill`: benchmarks leave them out of their samples. */
+  readonly killed = new Set<number>();
 
   private constructor(
     /** The network directory. */
@@ -102,6 +104,7 @@ export class LocalNetwork {
   async kill(id: number): Promise<void> {
     const p = this.procs[id];
     if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    this.killed.add(id);
     const gone = new Promise((resolve) => p.once('exit', resolve));
     p.kill('SIGKILL');
     await gone;

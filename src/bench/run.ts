@@ -149,18 +149,19 @@ function forkWorker(): Worker {
 }
 
 /**
- * Resource samples of the replicas that answer /status. One that does not (killed by a hook) is
- * left out, and `delta` then counts no replica that is missing from either end.
+ * Resource samples of the replicas from their /status, except those a hook killed: they are left
+ * out, and `delta` then counts no replica that is missing from either end.
  */
-async function replicaSample(cluster: Cluster): Promise<ResourceSample[]> {
+async function replicaSample(cluster: Cluster, network: LocalNetwork | undefined): Promise<ResourceSample[]> {
+  const alive = cluster.replicas.filter((r) => !network?.killed.has(r.id));
   // A replica starved of CPU by the load may answer late; a late sample shifts the window a little.
   const all = await Promise.all(
-    cluster.replicas.map((r) => fetchStatus('127.0.0.1', r.metricsPort, r.id, STATUS_TIMEOUT_MS)),
+    alive.map((r) => fetchStatus('127.0.0.1', r.metricsPort, r.id, STATUS_TIMEOUT_MS)),
   );
-  return all.flatMap((s) => {
+  return all.map((s) => {
     const res = (s as { resources?: ResourceSample }).resources;
-    if (!res && !('error' in s)) throw new Error(`replica status without resources: ${JSON.stringify(s)}`);
-    return res ? [res] : [];
+    if (!res) throw new Error(`replica status without resources: ${JSON.stringify(s)}`);
+    return res;
   });
 }
 
@@ -254,8 +255,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     for (const w of workers) w.proc.send(go);
     const ctx: BenchContext = { cluster, network: own };
     const [rBefore, rAfter, reports] = await Promise.all([
-      after(go.warmupMs, () => replicaSample(cluster)),
-      after(go.warmupMs + go.durationMs, () => replicaSample(cluster)),
+      after(go.warmupMs, () => replicaSample(cluster, own)),
+      after(go.warmupMs + go.durationMs, () => replicaSample(cluster, own)),
       Promise.all(workers.map((w) => w.next('done'))),
       Promise.all((o.hooks ?? []).map((h) => after(go.warmupMs + h.atMs, () => h.run(ctx)))),
     ]);
