@@ -7,7 +7,13 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Cluster, clusterPath, loadCluster, type Protocol } from '../config/index.js';
+import {
+  type Cluster,
+  clusterPath,
+  loadCluster,
+  type Protocol,
+  unsignedRequestsOf,
+} from '../config/index.js';
 import { fetchStatus } from '../node/processes.js';
 import type { ResourceSample } from '../node/status.js';
 import { type LoadResult, type LoadSamples, summarise } from './load.js';
@@ -243,7 +249,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const cluster = loadCluster(dir);
     if (cluster.clients.length < o.clients)
       throw new Error(`${dir} has ${cluster.clients.length} clients; --clients ${o.clients}`);
-    if (o.unsignedRequests && cluster.parameters.unsignedRequests !== true)
+    if (o.unsignedRequests && !unsignedRequestsOf(cluster))
       throw new Error(
         `${dir}: cluster.json does not enable unsignedRequests; --unsigned-requests needs a network that does`,
       );
@@ -309,7 +315,7 @@ function benchResult(
       f: cluster.f,
       protocol: cluster.protocol,
       maxBatch: cluster.parameters.maxBatch,
-      unsignedRequests: cluster.parameters.unsignedRequests === true,
+      unsignedRequests: unsignedRequestsOf(cluster),
     },
   };
 }

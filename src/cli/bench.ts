@@ -7,16 +7,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { Protocol } from '../config/types.js';
 import { registerBenchCompare } from './bench-compare.js';
+import { protocolOption } from './init.js';
 import { integer } from './parse.js';
 
 /** Options of `bench`. */
 export interface BenchCliOptions {
   /** An existing network directory (used as is when its replicas answer). */
   dir?: string;
-  /** Replicas when starting a network. */
-  replicas: number;
+  /** Replicas when starting a network (default: 4 for pbft, 3 for cft). */
+  replicas?: number;
+  /** Protocol when starting a network. */
+  protocol: Protocol;
   /** Closed-loop clients. */
   clients: number;
   /** Client processes. */
@@ -62,7 +66,8 @@ async function runBenchCommand(o: BenchCliOptions): Promise<void> {
   const result = await runBench({
     ...spec,
     dir: o.dir,
-    replicas: o.replicas,
+    replicas: o.replicas ?? (o.protocol === 'cft' ? 3 : 4),
+    protocol: o.protocol,
     clients: o.clients,
     clientProcesses: o.clientProcesses,
     durationS: o.duration,
@@ -110,7 +115,12 @@ export function registerBench(program: Command): void {
       'closed-loop benchmark of signed transfers or null operations (starts its own network unless --dir is running)',
     )
     .option('--dir <dir>', 'a running network directory (or where to create one)')
-    .option('--replicas <n>', 'replicas when starting a network', integer(4, 64), 4)
+    .option('--replicas <n>', 'replicas when starting a network (default: pbft 4, cft 3)', integer(3, 64))
+    .addOption(
+      new Option('--protocol <p>', 'protocol when starting a network: pbft or cft')
+        .argParser(protocolOption)
+        .default('pbft'),
+    )
     .option('--clients <c>', 'closed-loop clients, one outstanding request each', integer(1, 1000), 8)
     .option(
       '--client-processes <p>',

@@ -1,9 +1,11 @@
 /**
  * `bftledger replica --dir DIR --id I`: runs one replica of the network in DIR (data under
- * DIR/data/replica-I). Logs are JSON lines on stdout (pino). SIGINT/SIGTERM stop it cleanly:
- * everything it must persist is flushed first. Exit code 1 when it cannot start.
+ * DIR/data/replica-I), with the runtime of the protocol cluster.json names (PBFT or crash-fault).
+ * Logs are JSON lines on stdout (pino). SIGINT/SIGTERM stop it cleanly: everything it must persist
+ * is flushed first. Exit code 1 when it cannot start, 2 for --byzantine on a crash-fault network.
  */
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
 import { integer } from './parse.js';
 
 /** Options of `replica`. */
@@ -20,15 +22,25 @@ interface ReplicaCliOptions {
   byzantineSeed: number;
 }
 
+/** The message for --byzantine on a crash-fault network. */
+export const CFT_BYZANTINE_REFUSAL =
+  'the crash-fault protocol (cft) assumes replicas never lie, so it has no Byzantine behaviours; ' +
+  '--byzantine needs a pbft network';
+
 async function runReplica(o: ReplicaCliOptions): Promise<void> {
-  const [{ pino }, { ReplicaNode }] = await Promise.all([import('pino'), import('../node/replica-node.js')]);
+  const [{ pino }, { loadCluster }] = await Promise.all([import('pino'), import('../config/cluster.js')]);
   const logger = pino({ level: o.logLevel, base: { replica: o.id } });
-  let node: Awaited<ReturnType<typeof ReplicaNode.start>>;
+  let node: { stop(): Promise<void> };
   try {
-    const makeCore = o.byzantine === undefined ? undefined : await byzantineCore(o);
-    if (o.byzantine !== undefined)
-      logger.warn({ behaviours: o.byzantine, seed: o.byzantineSeed }, 'running BYZANTINE behaviours');
-    node = await ReplicaNode.start({ dir: o.dir, id: o.id, logger, ...(makeCore ? { makeCore } : {}) });
+    if (loadCluster(o.dir).protocol === 'cft') {
+      if (o.byzantine !== undefined) {
+        console.error(`bftledger replica: ${CFT_BYZANTINE_REFUSAL}`);
+        process.exitCode = 2;
+        return;
+      }
+      const { CftNode } = await import('../node/cft-node.js');
+      node = await CftNode.start({ dir: o.dir, id: o.id, logger });
+    } else node = await startPbft(o, logger);
   } catch (err) {
     console.error(
       `bftledger replica: cannot start replica ${o.id}: ${err instanceof Error ? err.message : String(err)}`,
@@ -42,6 +54,15 @@ async function runReplica(o: ReplicaCliOptions): Promise<void> {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** Starts the PBFT runtime, honest or with the --byzantine behaviours. */
+async function startPbft(o: ReplicaCliOptions, logger: Logger): Promise<{ stop(): Promise<void> }> {
+  const { ReplicaNode } = await import('../node/replica-node.js');
+  const makeCore = o.byzantine === undefined ? undefined : await byzantineCore(o);
+  if (o.byzantine !== undefined)
+    logger.warn({ behaviours: o.byzantine, seed: o.byzantineSeed }, 'running BYZANTINE behaviours');
+  return ReplicaNode.start({ dir: o.dir, id: o.id, logger, ...(makeCore ? { makeCore } : {}) });
 }
 
 /** The core factory for `--byzantine`: the honest core wrapped by the named behaviours. */

@@ -1,5 +1,6 @@
 /**
- * `bftledger sim`: runs seeded simulation campaigns of the PBFT cluster and reports each failing
+ * `bftledger sim`: runs seeded simulation campaigns of a PBFT cluster (or, with `--protocol cft`,
+ * of the crash-fault baseline on the same ledger, network and faults) and reports each failing
  * seed with the exact command that replays it alone. Exit code 0 when clean, 1 on any violation,
  * 2 on bad usage.
  */
@@ -10,9 +11,11 @@ import {
   runCampaign,
   SIM_CRYPTO_SCHEMES,
   SIM_DEFAULTS,
+  SIM_PROTOCOLS,
   type SimCrypto,
   SimOptionError,
   type SimOptions,
+  type SimProtocol,
   type SimResult,
 } from '../sim/index.js';
 
@@ -21,6 +24,8 @@ const SHOWN_VIOLATIONS = 3;
 
 /** The parsed command-line options of `sim`. */
 export interface SimCliOptions {
+  /** The protocol simulated ('pbft' when absent). */
+  protocol?: SimProtocol;
   /** How many seeds to run. */
   seeds: number;
   /** The first seed. */
@@ -100,6 +105,7 @@ function millis(min: number): (value: string) => number {
 
 /** Command-line defaults, in the order the replay command lists options. */
 const CLI_DEFAULTS = {
+  protocol: 'pbft',
   replicas: SIM_DEFAULTS.replicas,
   clients: SIM_DEFAULTS.clients,
   requests: SIM_DEFAULTS.requests,
@@ -130,7 +136,7 @@ export function replayCommand(o: SimCliOptions, seed: number): string {
   const parts = ['bftledger sim --seeds 1', `--seed ${seed}`];
   for (const [name, fallback] of Object.entries(CLI_DEFAULTS)) {
     const value = o[name as keyof typeof CLI_DEFAULTS];
-    if (value === fallback) continue;
+    if (value === fallback || value === undefined) continue;
     parts.push(typeof value === 'boolean' ? flagOf(name) : `${flagOf(name)} ${value}`);
   }
   return parts.join(' ');
@@ -138,7 +144,9 @@ export function replayCommand(o: SimCliOptions, seed: number): string {
 
 /** The library options of a campaign, from the command line. */
 function toSimOptions(o: SimCliOptions): Omit<SimOptions, 'seed'> {
+  const cft = o.protocol === 'cft';
   return {
+    protocol: o.protocol ?? 'pbft',
     replicas: o.replicas,
     clients: o.clients,
     requests: o.requests,
@@ -150,12 +158,14 @@ function toSimOptions(o: SimCliOptions): Omit<SimOptions, 'seed'> {
     clientTimeoutMs: o.clientTimeout,
     maxTimeMs: o.maxTime,
     crypto: o.crypto,
-    configOverrides: { checkpointInterval: o.checkpointInterval },
+    ...(cft
+      ? { cftOverrides: { snapshotInterval: o.checkpointInterval } }
+      : { configOverrides: { checkpointInterval: o.checkpointInterval } }),
     crash: o.crash,
     partition: o.partition,
     faultPhaseMs: o.faultPhase,
     livenessBoundMs: o.livenessBound,
-    byzantine: o.byzantine,
+    ...(cft ? {} : { byzantine: o.byzantine }),
     ...(o.behaviours === '' ? {} : { behaviours: o.behaviours.split(',').map((b) => b.trim()) }),
   };
 }
@@ -193,9 +203,12 @@ function summaryLine(o: SimCliOptions, c: CampaignResult, wallMs: number): strin
     `seeds=${c.runs} replicas=${o.replicas} committed=${c.committedRequests} violations=${c.violations} ` +
     `failing-seeds=${c.failing.length} wall=${(wallMs / 1000).toFixed(1)}s sim-rate=${rate} req/s`;
   if (!o.crash && !o.partition) return line;
+  const cft = o.protocol === 'cft';
+  const changes = cft ? `elections=${c.viewChanges}` : `view-changes=${c.viewChanges}`;
+  const transfers = cft ? `snapshot-installs=${c.stateTransfers}` : `state-transfers=${c.stateTransfers}`;
   return (
     `${line} crashes=${c.crashes} restarts=${c.restarts} partitions=${c.partitions} ` +
-    `view-changes=${c.viewChanges} state-transfers=${c.stateTransfers} liveness-passed=${c.livenessPassed}/${c.runs} ` +
+    `${changes} ${transfers} liveness-passed=${c.livenessPassed}/${c.runs} ` +
     `converged=${c.converged}/${c.runs}`
   );
 }
@@ -269,15 +282,38 @@ function jsonReport(
   };
 }
 
+/** Refuses option combinations that make no sense (exit code 2). */
+function usageErrors(o: SimCliOptions, cmd: Command): void {
+  const fail = (text: string) => cmd.error(`error: ${text}`, { exitCode: 2, code: 'sim.bad-option' });
+  if (o.protocol === 'cft' && (o.byzantine > 0 || o.behaviours !== '')) {
+    fail(
+      '--byzantine and --behaviours need --protocol pbft: the crash-fault protocol tolerates crashes, not Byzantine replicas',
+    );
+  }
+  if (o.protocol !== 'cft' && o.replicas < 4) fail('--replicas must be at least 4 for pbft (n >= 3f + 1)');
+}
+
 /** Adds the `sim` command to the program. */
 export function registerSim(program: Command): void {
   const d = CLI_DEFAULTS;
   program
     .command('sim')
-    .description('run seeded deterministic simulations of a PBFT cluster and check safety and liveness')
+    .description(
+      'run seeded deterministic simulations of a PBFT (or crash-fault) cluster and check safety and liveness',
+    )
+    .addOption(
+      new Option('--protocol <name>', 'pbft, or cft: the crash-fault (Raft-like) baseline')
+        .choices(SIM_PROTOCOLS)
+        .default(d.protocol),
+    )
     .option('--seeds <n>', 'number of seeds to run', integer(1, 1_000_000), 20)
     .option('--seed <s>', 'first seed; seeds S..S+N-1 run', integer(0, 0xffffffff), 1)
-    .option('--replicas <n>', 'replicas n (>= 4); f = floor((n - 1) / 3)', integer(4, 256), d.replicas)
+    .option(
+      '--replicas <n>',
+      'replicas n: pbft n >= 4, f = floor((n - 1) / 3); cft n >= 3, f = floor((n - 1) / 2)',
+      integer(3, 256),
+      d.replicas,
+    )
     .option('--clients <c>', 'simulated clients', integer(1, 10_000), d.clients)
     .option(
       '--requests <r>',
@@ -343,6 +379,7 @@ export function registerSim(program: Command): void {
     )
     .option('--json', 'print one JSON report instead of text', false)
     .action((opts: SimCliOptions, cmd: Command) => {
+      usageErrors(opts, cmd);
       if (opts.maxDelay < opts.minDelay) {
         cmd.error('error: --max-delay must be >= --min-delay', { exitCode: 2, code: 'sim.bad-option' });
       }

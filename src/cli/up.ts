@@ -1,21 +1,30 @@
 /**
- * `bftledger up [--dir DIR] [--replicas N]`: initialises DIR if it holds no cluster yet, then runs
- * the whole local network as separate processes, one `bftledger replica` per replica (logs in
- * DIR/logs/), with a live status line. Ctrl-C (or SIGTERM) stops every replica cleanly.
+ * `bftledger up [--dir DIR] [--replicas N] [--protocol pbft|cft]`: initialises DIR if it holds no
+ * cluster yet (4 PBFT replicas, or 3 crash-fault ones, by default), then runs the whole local
+ * network as separate processes, one `bftledger replica` per replica (logs in DIR/logs/), with a
+ * live status line. A --protocol that differs from an existing DIR's is refused, as is --byzantine
+ * on a crash-fault network. Ctrl-C (or SIGTERM) stops every replica cleanly.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
-import { clusterPath, initCluster, loadCluster } from '../config/index.js';
+import { type Command, Option } from 'commander';
+import { clusterPath, initCluster, loadCluster, type Protocol, unsignedRequestsOf } from '../config/index.js';
 import { clusterStatus, spawnReplica } from '../node/processes.js';
+import { protocolOption } from './init.js';
 import { integer } from './parse.js';
+import { CFT_BYZANTINE_REFUSAL } from './replica.js';
+
+/** The replicas `up` starts when initialising, per protocol: the fewest that tolerate one fault. */
+const DEFAULT_REPLICAS: Readonly<Record<Protocol, number>> = { pbft: 4, cft: 3 };
 
 /** Options of `up`. */
 interface UpCliOptions {
   /** Network directory. */
   dir: string;
-  /** Replicas (only used when initialising). */
-  replicas: number;
+  /** Replicas (only used when initialising; by default the protocol's fewest for one fault). */
+  replicas?: number;
+  /** Protocol when initialising; when given for an existing DIR, it must be DIR's. */
+  protocol?: Protocol;
   /** Clients (only used when initialising). */
   clients: number;
   /** First port (only used when initialising). */
@@ -41,9 +50,19 @@ function byzantineArgs(entries: readonly string[], n: number): Map<number, strin
 /** One line summarising the network. */
 function statusLine(all: object[]): string {
   const parts = all.map((s) => {
-    const r = s as { id: number; view?: number; lastExecuted?: number; error?: string; stateDigest?: string };
+    const r = s as {
+      id: number;
+      view?: number;
+      term?: number;
+      role?: string;
+      lastExecuted?: number;
+      error?: string;
+      stateDigest?: string;
+    };
     if (r.error !== undefined) return `r${r.id}:down`;
-    return `r${r.id}:v${r.view}/seq${r.lastExecuted}/${r.stateDigest?.slice(0, 8)}`;
+    // Crash-fault replicas report a term (and L for the leader) where PBFT replicas report a view.
+    const epoch = r.term === undefined ? `v${r.view}` : `t${r.term}${r.role === 'leader' ? 'L' : ''}`;
+    return `r${r.id}:${epoch}/seq${r.lastExecuted}/${r.stateDigest?.slice(0, 8)}`;
   });
   return `${new Date().toISOString().slice(11, 19)} ${parts.join('  ')}`;
 }
@@ -51,17 +70,27 @@ function statusLine(all: object[]): string {
 async function runUp(o: UpCliOptions): Promise<void> {
   const dir = resolve(o.dir);
   if (!existsSync(clusterPath(dir))) {
-    initCluster({ dir, replicas: o.replicas, clients: o.clients, basePort: o.basePort });
+    const protocol = o.protocol ?? 'pbft';
+    const replicas = o.replicas ?? DEFAULT_REPLICAS[protocol];
+    if (replicas < DEFAULT_REPLICAS[protocol])
+      throw new Error(`--replicas ${replicas}: ${protocol} needs at least ${DEFAULT_REPLICAS[protocol]}`);
+    initCluster({ dir, replicas, clients: o.clients, basePort: o.basePort, protocol });
     console.log(
-      `initialised a ${o.replicas}-replica network in ${dir} (development keys in ${join(dir, 'keys')})`,
+      `initialised a ${replicas}-replica ${protocol} network in ${dir} (development keys in ${join(dir, 'keys')})`,
     );
   }
   const cluster = loadCluster(dir);
-  if (cluster.parameters.unsignedRequests === true)
+  if (unsignedRequestsOf(cluster))
     throw new Error(
       `${clusterPath(dir)} sets parameters.unsignedRequests (client signatures unchecked): ` +
         'a benchmark-only network, refused for normal use',
     );
+  if (o.protocol !== undefined && o.protocol !== cluster.protocol)
+    throw new Error(
+      `${clusterPath(dir)} runs ${cluster.protocol}, not ${o.protocol}: ` +
+        `leave out --protocol, or use another --dir for a ${o.protocol} network`,
+    );
+  if (cluster.protocol === 'cft' && o.byzantine.length > 0) throw new Error(CFT_BYZANTINE_REFUSAL);
   const extra = byzantineArgs(o.byzantine, cluster.replicas.length);
   for (const [id, args] of extra) console.log(`replica ${id} runs BYZANTINE behaviours: ${args[1]}`);
   const children = cluster.replicas.map((r) => spawnReplica(dir, r.id, extra.get(r.id) ?? []));
@@ -101,7 +130,13 @@ export function registerUp(program: Command): void {
     .command('up')
     .description('run a whole local network, one process per replica (initialises --dir if needed)')
     .option('--dir <dir>', 'network directory', 'network')
-    .option('--replicas <n>', 'replicas when initialising', integer(4, 100), 4)
+    .option('--replicas <n>', 'replicas when initialising (default: pbft 4, cft 3)', integer(3, 100))
+    .addOption(
+      new Option(
+        '--protocol <p>',
+        'protocol when initialising (default pbft); must match an existing --dir',
+      ).argParser(protocolOption),
+    )
     .option('--clients <c>', 'clients when initialising', integer(1, 1000), 4)
     .option('--base-port <port>', 'first TCP port when initialising', integer(1024, 65000), 7000)
     .option(

@@ -1,51 +1,35 @@
 /**
- * The client library: signs transactions with the client's key, sends them to the primary (and to
- * every replica after a timeout), and accepts a result only when f + 1 replicas sent matching
- * signed replies, so at least one correct replica vouches for it. One request is outstanding at a
- * time; timestamps grow strictly (derived from the wall clock, so they keep growing across
- * restarts of the client process). View changes are transparent: the client learns the current
- * view from the replies and retransmits to everyone when the primary does not answer.
+ * The client library: signs transactions with the client's key, sends them to the replica the
+ * protocol's reply rule names (PBFT's primary, the crash-fault leader), to every replica after a
+ * timeout, and completes a request when the rule accepts its replies: f + 1 matching signed replies
+ * under PBFT (pbft-replies.ts), one reply from the leader under the crash-fault protocol
+ * (cft-replies.ts). One request is outstanding at a time; timestamps grow strictly (derived from
+ * the wall clock, so they keep growing across restarts of the client process). View changes and
+ * new leaders are transparent: the rule learns them from replies and redirects.
  */
 import type { Cluster } from '../config/cluster.js';
 import { maxFaulty } from '../core/quorum.js';
 import type { Signer } from '../crypto/types.js';
-import {
-  decodeResult,
-  encodeBalance,
-  encodeMint,
-  encodeTransfer,
-  RESULT_CODE_NAMES,
-} from '../ledger/index.js';
-import { type BoundaryContext, type ParsedFrame, parseFrame, verifyFrame } from '../messages/boundary.js';
+import { encodeBalance, encodeMint, encodeTransfer } from '../ledger/index.js';
 import { seal } from '../messages/envelope.js';
 import type { Message } from '../messages/types.js';
 import { startTransport } from '../net/node.js';
 import type { NetCounters, Transport } from '../net/types.js';
-import { principalsOf } from '../node/principals.js';
+import { CftReplies } from './cft-replies.js';
+import { PbftReplies } from './pbft-replies.js';
+import type { Outcome, ReplyRule } from './replies.js';
+
+export type { Outcome } from './replies.js';
 
 /** Why a request did not complete. */
 export class ClientError extends Error {
   constructor(
-    /** 'timeout' when no f + 1 matching replies arrived in time; 'closed' after close(). */
+    /** 'timeout' when no reply the protocol accepts arrived in time; 'closed' after close(). */
     readonly code: 'timeout' | 'closed',
     message: string,
   ) {
     super(message);
   }
-}
-
-/** A completed request, as f + 1 replicas reported it. */
-export interface Outcome {
-  /** Always 'committed': the request was ordered and executed. */
-  readonly status: 'committed';
-  /** Sequence number of the batch it executed in. */
-  readonly seq: number;
-  /** Highest view among the matching replies. */
-  readonly view: number;
-  /** The ledger's answer: an error code (kebab-case) and the relevant balance as a decimal string. */
-  readonly result: { readonly code: string; readonly balance: string };
-  /** The client's timestamp of the request. */
-  readonly timestamp: number;
 }
 
 /** What a client needs to run. */
@@ -71,11 +55,9 @@ export interface ClientOptions {
 /** The signature an unsigned request carries. */
 export const UNSIGNED_SIGNATURE = new Uint8Array(64);
 
-/** The request in flight and what has been gathered for it. */
+/** The request in flight (the reply rule gathers its replies). */
 interface InFlight {
   readonly request: Message<'request'>;
-  /** Replies by replica, keyed by (seq, result) so only matching ones count together. */
-  readonly votes: Map<string, Map<number, ParsedFrame>>;
   readonly resolve: (o: Outcome) => void;
   readonly reject: (e: Error) => void;
   timer: NodeJS.Timeout | undefined;
@@ -87,14 +69,14 @@ interface InFlight {
 export class LedgerClient {
   /** The last timestamp used. */
   private lastTimestamp = 0;
-  /** The highest view seen in a valid reply: where the primary is. */
-  private view = 0;
   /** The request in flight, if any. */
   private inFlight: InFlight | undefined;
   /** Requests waiting for the one in flight (one outstanding timestamp per client). */
   private queue: Promise<unknown> = Promise.resolve();
-  /** Boundary context for replies. */
-  private readonly ctx: BoundaryContext;
+  /** The protocol's rule: where requests go, which replies complete them. */
+  private readonly rule: ReplyRule;
+  /** Replica id by peer id: the authenticated sender of a frame. */
+  private readonly replicaIds: ReadonlyMap<string, number>;
   /** f of the cluster. */
   private readonly f: number;
   /** A signer that signs nothing: every request gets the all-zero signature. */
@@ -104,8 +86,10 @@ export class LedgerClient {
     private readonly options: ClientOptions,
     private readonly transport: Transport,
   ) {
-    this.ctx = { cluster: options.cluster.clusterId, principals: principalsOf(options.cluster) };
-    this.f = options.cluster.f ?? maxFaulty(options.cluster.replicas.length);
+    const { cluster, id } = options;
+    this.rule = cluster.protocol === 'cft' ? new CftReplies(cluster, id) : new PbftReplies(cluster, id);
+    this.replicaIds = new Map(cluster.replicas.map((r) => [r.peerId, r.id]));
+    this.f = cluster.f ?? maxFaulty(cluster.replicas.length);
     this.unsigned = { publicKey: options.signer.publicKey, sign: () => UNSIGNED_SIGNATURE.slice() };
   }
 
@@ -124,7 +108,7 @@ export class LedgerClient {
       peers: options.cluster.replicas.map((r) => ({ peerId: r.peerId, addrs: [r.address] })),
       maxFrameBytes: p.maxFrameBytes,
       maxQueueBytes: p.maxQueueBytes,
-      onFrame: (_from, frame) => client?.onFrame(frame),
+      onFrame: (from, frame) => client?.onFrame(from, frame),
     });
     client = new LedgerClient(options, transport);
     await client.connected(options.connectTimeoutMs ?? 5_000);
@@ -183,7 +167,6 @@ export class LedgerClient {
       const timers: { deadline?: NodeJS.Timeout } = {};
       const flight: InFlight = {
         request,
-        votes: new Map(),
         resolve: (o) => {
           clearTimeout(timers.deadline);
           clearTimeout(flight.timer);
@@ -198,13 +181,14 @@ export class LedgerClient {
         intervalMs: interval,
       };
       this.inFlight = flight;
+      this.rule.begin(request);
       timers.deadline = setTimeout(
-        () => this.fail(new ClientError('timeout', 'no f+1 matching replies before the deadline')),
+        () => this.fail(new ClientError('timeout', 'no accepted reply before the deadline')),
         this.options.deadlineMs ?? 60_000,
       );
       flight.timer = setTimeout(() => this.retransmit(flight), interval);
-      const primary = cluster.replicas[this.view % cluster.replicas.length];
-      if (primary) this.transport.send(primary.peerId, request.bytes);
+      const target = cluster.replicas[this.rule.target()];
+      if (target) this.transport.send(target.peerId, request.bytes);
     });
   }
 
@@ -216,58 +200,18 @@ export class LedgerClient {
     flight.timer = setTimeout(() => this.retransmit(flight), flight.intervalMs);
   }
 
-  /**
-   * A reply: parsed without signatures first; once f + 1 replicas agree on (seq, result), only
-   * those f + 1 signatures are verified. A reply that fails is dropped and its group waits for
-   * another replica.
-   */
-  private onFrame(frame: Uint8Array): void {
+  /** A frame from peer `from`: the reply rule decides what it means for the request in flight. */
+  private onFrame(from: string, frame: Uint8Array): void {
     const flight = this.inFlight;
-    const parsed = parseFrame(frame, this.ctx);
-    if (!flight || !parsed.ok || parsed.value.message.kind !== 'reply') return;
-    const reply = parsed.value.message;
-    const { client, timestamp, seq, result } = reply.body;
-    if (client !== this.options.id || timestamp !== flight.request.body.timestamp) return;
-    const key = `${seq}:${Buffer.from(result).toString('hex')}`;
-    let voters = flight.votes.get(key);
-    if (!voters) {
-      voters = new Map();
-      flight.votes.set(key, voters);
+    if (!flight) return;
+    const verdict = this.rule.onFrame(frame, this.replicaIds.get(from));
+    if (verdict?.type === 'done') {
+      this.inFlight = undefined;
+      flight.resolve(verdict.outcome);
+    } else if (verdict?.type === 'redirect') {
+      const to = this.options.cluster.replicas[verdict.to];
+      if (to) this.transport.send(to.peerId, flight.request.bytes);
     }
-    if (voters.has(reply.sender)) return;
-    voters.set(reply.sender, parsed.value);
-    if (voters.size === this.f + 1) this.verifyGroup(flight, voters);
-  }
-
-  /**
-   * Verifies a group of f + 1 matching replies on the event loop (a handful of signatures: a
-   * round trip through libuv's pool would cost two thread wake-ups and more CPU than it saves);
-   * completes the request when all are genuine.
-   */
-  private verifyGroup(flight: InFlight, voters: Map<number, ParsedFrame>): void {
-    const group = [...voters.entries()];
-    const checked = group.map(([, p]) => verifyFrame(p));
-    const bad = group.filter((_, i) => !checked[i]?.ok);
-    if (bad.length > 0) {
-      for (const [sender] of bad) voters.delete(sender);
-      return;
-    }
-    const replies = group.map(([, p]) => p.message as Message<'reply'>);
-    const { seq, result, timestamp } = replies[0]!.body;
-    const view = Math.max(...replies.map((r) => r.body.view));
-    this.view = Math.max(this.view, view);
-    const decoded = decodeResult(result);
-    this.inFlight = undefined;
-    flight.resolve({
-      status: 'committed',
-      seq,
-      view,
-      result: {
-        code: decoded ? (RESULT_CODE_NAMES[decoded.code] ?? String(decoded.code)) : 'undecodable',
-        balance: decoded ? decoded.balance.toString() : '0',
-      },
-      timestamp,
-    });
   }
 
   private fail(err: Error): void {

@@ -1,10 +1,11 @@
 /**
  * The cluster configuration file, `DIR/cluster.json`: loading it (strictly validated), writing it
- * back, what the ledger and the PBFT core need from it, and each principal's key file under
+ * back, what the ledger and the protocol cores need from it, and each principal's key file under
  * `DIR/keys/`, checked against the public key the configuration names.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { CftConfig } from '../core/cft/index.js';
 import type { PbftConfig } from '../core/pbft/index.js';
 import { quorumSize } from '../core/quorum.js';
 import { Ed25519Signer, KeyError, readKeyFile, toHex } from '../crypto/index.js';
@@ -39,6 +40,11 @@ export {
 const MAX_CLUSTER_FILE_BYTES = 64 * 1024 * 1024;
 /** The directory under a network directory that holds key files. */
 export const KEYS_DIR = 'keys';
+
+/** Whether a cluster accepts unsigned client requests (PBFT benchmark networks only; crash-fault clusters have no such parameter). */
+export function unsignedRequestsOf(cluster: Cluster): boolean {
+  return cluster.protocol === 'pbft' && cluster.parameters.unsignedRequests === true;
+}
 
 /** The path of the configuration file of the network directory `dir`. */
 export function clusterPath(dir: string): string {
@@ -126,8 +132,24 @@ export function genesisOf(cluster: Cluster): Genesis {
   };
 }
 
+/** Refuses a cluster that runs another protocol than `wanted`, naming both. */
+function requireProtocol<P extends Cluster['protocol']>(
+  cluster: Cluster,
+  wanted: P,
+): asserts cluster is Extract<Cluster, { protocol: P }> {
+  if (cluster.protocol !== wanted) {
+    throw new ConfigError(
+      'bad-config',
+      CLUSTER_FILE,
+      'protocol',
+      `the cluster runs ${cluster.protocol}, not ${wanted}`,
+    );
+  }
+}
+
 /** The PBFT core's configuration for replica `id`; ConfigError when the cluster has no such replica. */
 export function pbftConfigOf(cluster: Cluster, id: number): PbftConfig {
+  requireProtocol(cluster, 'pbft');
   const replica = replicaOf(cluster, id);
   const p = cluster.parameters;
   return {
@@ -144,6 +166,26 @@ export function pbftConfigOf(cluster: Cluster, id: number): PbftConfig {
     chunkBytes: p.chunkBytes,
     requestTimeoutTicks: p.requestTimeoutTicks,
     maxViewTimeoutTicks: p.maxViewTimeoutTicks,
+  };
+}
+
+/** The crash-fault core's configuration for replica `id` of a `cft` cluster; ConfigError otherwise. */
+export function cftConfigOf(cluster: Cluster, id: number): CftConfig {
+  requireProtocol(cluster, 'cft');
+  const replica = replicaOf(cluster, id);
+  const p = cluster.parameters;
+  return {
+    n: cluster.n,
+    id: replica.id,
+    cluster: cluster.clusterId.slice(),
+    maxBatch: p.maxBatch,
+    maxInflight: p.maxInflight,
+    maxAppendEntries: p.maxAppendEntries,
+    heartbeatTicks: p.heartbeatTicks,
+    electionTimeoutMinTicks: p.electionTimeoutMinTicks,
+    electionTimeoutMaxTicks: p.electionTimeoutMaxTicks,
+    snapshotInterval: p.snapshotInterval,
+    chunkBytes: p.chunkBytes,
   };
 }
 

@@ -10,6 +10,7 @@ import { generateSecretKey, publicKeyOf, writeKeyFile } from '../crypto/index.js
 import { MAX_AMOUNT } from '../ledger/amount.js';
 import { peerIdOf } from '../net/identity.js';
 import { tcpMultiaddr } from './address.js';
+import { CFT_PARAMETER_DEFAULTS, type CftClusterParameters } from './cft-parameters.js';
 import { clusterPath, clusterToJson, formatCluster, KEYS_DIR, keyPath } from './cluster.js';
 import { INIT_DEFAULTS, METRICS_PORT_OFFSET } from './defaults.js';
 import { ConfigError } from './errors.js';
@@ -20,6 +21,7 @@ import {
   CLUSTER_ID_BYTES,
   type Cluster,
   type KeyRole,
+  MAX_FAULTS,
   MIN_REPLICAS,
   type Protocol,
 } from './types.js';
@@ -40,7 +42,7 @@ export interface InitOptions {
   readonly clients?: number;
   /** First TCP port (see INIT_DEFAULTS.basePort). */
   readonly basePort?: number;
-  /** Faults tolerated; floor((n - 1) / 3) when absent. */
+  /** Faults tolerated; the most n replicas tolerate under the protocol when absent (MAX_FAULTS). */
   readonly f?: number;
   /** Opening balance of each client's account `client-i`. */
   readonly startingBalance?: bigint | number;
@@ -48,8 +50,11 @@ export interface InitOptions {
   readonly overwrite?: boolean;
   /** Replication protocol. */
   readonly protocol?: Protocol;
-  /** Parameters to change from PARAMETER_DEFAULTS. */
-  readonly parameters?: Partial<ClusterParameters>;
+  /**
+   * Parameters to change from the protocol's defaults (PARAMETER_DEFAULTS or CFT_PARAMETER_DEFAULTS);
+   * one the protocol does not have is refused by the loader's check.
+   */
+  readonly parameters?: Partial<ClusterParameters> | Partial<CftClusterParameters>;
 }
 
 /** What `initCluster` wrote. */
@@ -81,7 +86,7 @@ interface Plan {
   /** Replication protocol. */
   readonly protocol: Protocol;
   /** Parameters written to cluster.json. */
-  readonly parameters: ClusterParameters;
+  readonly parameters: ClusterParameters | CftClusterParameters;
 }
 
 /**
@@ -139,7 +144,7 @@ function planOf(o: InitOptions): Plan {
       : fail(option, `expected an integer in [${min}, ${max}], found ${value}`);
   const protocol = o.protocol ?? INIT_DEFAULTS.protocol;
   const n = int('replicas', o.replicas, 1, Math.min(MAX_REPLICAS, METRICS_PORT_OFFSET));
-  const f = int('f', o.f ?? Math.floor((n - 1) / 3), 0, n);
+  const f = int('f', o.f ?? MAX_FAULTS[protocol](n), 0, n);
   const needed = MIN_REPLICAS[protocol](f);
   if (n < needed) fail('f', `f = ${f} needs at least ${needed} replicas under ${protocol}, found ${n}`);
   const clients = int('clients', o.clients ?? INIT_DEFAULTS.clients, 1, 100_000);
@@ -153,7 +158,8 @@ function planOf(o: InitOptions): Plan {
   if (startingBalance < 0n || startingBalance * BigInt(clients) > MAX_AMOUNT) {
     fail('startingBalance', `must be >= 0 and the ${clients} opening balances together at most 2^128 - 1`);
   }
-  const parameters = { ...PARAMETER_DEFAULTS, ...o.parameters };
+  const defaults = protocol === 'cft' ? CFT_PARAMETER_DEFAULTS : PARAMETER_DEFAULTS;
+  const parameters = { ...defaults, ...o.parameters };
   return {
     dir: path.resolve(o.dir),
     n,
@@ -167,7 +173,11 @@ function planOf(o: InitOptions): Plan {
   };
 }
 
-/** The cluster a plan describes, given the replicas' and the clients' public keys by id. */
+/**
+ * The cluster a plan describes, given the replicas' and the clients' public keys by id. Its
+ * parameters are the protocol's defaults with the caller's changes, unchecked: `initCluster` runs
+ * the loader on the result before writing anything.
+ */
 function buildCluster(
   plan: Plan,
   replicaKeys: readonly Uint8Array[],
@@ -204,7 +214,7 @@ function buildCluster(
       issuers: clients.slice(0, 1).map((c) => c.publicKey),
     },
     parameters: plan.parameters,
-  };
+  } as Cluster;
 }
 
 /**

@@ -61,11 +61,11 @@ export const OPTIONAL_PARAMETER_NAMES = [
 ] as const satisfies readonly (keyof ClusterParameters)[];
 
 /** Upper bound for tick counts: about 2^31, far above any sensible timeout. */
-const MAX_TICKS = 0x7fffffff;
+export const MAX_TICKS = 0x7fffffff;
 /** Room a frame needs around a full batch or a state chunk: envelope, signature, message fields. */
-const FRAME_HEADROOM_BYTES = 64 * 1024;
+export const FRAME_HEADROOM_BYTES = 64 * 1024;
 /** Upper bound on a per-peer queue. */
-const MAX_QUEUE_BYTES = 1024 * 1024 * 1024;
+export const MAX_QUEUE_BYTES = 1024 * 1024 * 1024;
 
 /** Reads and checks `parameters` at `path` (the invariants the PBFT core and the runtime assume). */
 export function parseParameters(r: FieldReader, value: unknown, path: string): ClusterParameters {

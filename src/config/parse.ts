@@ -3,7 +3,8 @@
  * unknown field, n < 3f + 1, ids out of order, a public key that is not a canonical prime-order
  * point (small-order and mixed-order keys included), a peer id that is not the key's, a key, port
  * or name used twice, a balance that is not a canonical decimal in [0, 2^128 - 1], and parameters
- * that break the PBFT core's invariants.
+ * that break the protocol core's invariants. A file without `protocol` (none was ever written so,
+ * but a hand-written one may omit it) runs PBFT, the only protocol older builds knew.
  */
 import { toHex } from '../crypto/index.js';
 import { MAX_AMOUNT } from '../ledger/amount.js';
@@ -14,6 +15,7 @@ import { nameToBytes } from '../ledger/names.js';
 import { LIMITS } from '../messages/schema.js';
 import { peerIdOf } from '../net/identity.js';
 import { parseTcpMultiaddr } from './address.js';
+import { parseCftParameters } from './cft-parameters.js';
 import { FieldReader, fieldPath, indexPath, UniqueValues } from './fields.js';
 import { parseParameters } from './parameters.js';
 import {
@@ -21,6 +23,7 @@ import {
   CLUSTER_ID_BYTES,
   type ClientConfig,
   type Cluster,
+  type ClusterBase,
   type ClusterGenesis,
   MIN_REPLICAS,
   PROTOCOLS,
@@ -51,7 +54,7 @@ interface Registries {
 /** Validates a parsed cluster.json document; `source` names it in errors (usually its path). */
 export function parseCluster(json: unknown, source: string): Cluster {
   const r = new FieldReader(source);
-  const o = r.object(json, '', TOP_FIELDS);
+  const o = r.object(withDefaultProtocol(json), '', TOP_FIELDS);
   if (o.version !== CLUSTER_FORMAT_VERSION) {
     r.fail(
       'version',
@@ -73,20 +76,28 @@ export function parseCluster(json: unknown, source: string): Cluster {
   const replicas = replicaList.map((entry, i) => parseReplica(r, entry, i, registries));
   const clients = parseClients(r, o.clients, registries);
   const genesis = parseGenesis(r, o.genesis);
-  const parameters = parseParameters(r, o.parameters, 'parameters');
-  const cluster: Cluster = {
+  const base: ClusterBase = {
     version: CLUSTER_FORMAT_VERSION,
     clusterId,
-    protocol,
     f,
     n: replicas.length,
     replicas,
     clients,
     genesis,
-    parameters,
   };
+  const cluster: Cluster =
+    protocol === 'cft'
+      ? { ...base, protocol, parameters: parseCftParameters(r, o.parameters, 'parameters') }
+      : { ...base, protocol, parameters: parseParameters(r, o.parameters, 'parameters') };
   checkLedgerAccepts(r, cluster);
   return cluster;
+}
+
+/** The document with `"protocol": "pbft"` added when it is an object that names no protocol. */
+function withDefaultProtocol(json: unknown): unknown {
+  if (typeof json !== 'object' || json === null || Array.isArray(json) || Object.hasOwn(json, 'protocol'))
+    return json;
+  return { ...json, protocol: 'pbft' };
 }
 
 /** A protocol from the supported list. */

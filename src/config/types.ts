@@ -3,6 +3,7 @@
  * decoded form the runtime uses (keys as bytes, balances as bigints).
  */
 import type { GenesisAccount } from '../ledger/index.js';
+import type { CftClusterParameters } from './cft-parameters.js';
 import type { ClusterParameters } from './parameters.js';
 
 /** The configuration file inside a network directory. */
@@ -12,14 +13,24 @@ export const CLUSTER_FORMAT_VERSION = 1;
 /** Byte length of a cluster id (it is part of every signature's domain). */
 export const CLUSTER_ID_BYTES = 16;
 
-/** The replication protocols a cluster can run; a file naming any other is refused. */
-export const PROTOCOLS = ['pbft'] as const;
+/**
+ * The replication protocols a cluster can run; a file naming any other is refused. `pbft`
+ * tolerates Byzantine replicas; `cft` is the crash-fault baseline (DESIGN section 5).
+ */
+export const PROTOCOLS = ['pbft', 'cft'] as const;
 /** A replication protocol. */
 export type Protocol = (typeof PROTOCOLS)[number];
 
-/** The fewest replicas each protocol needs to tolerate f faults. */
+/** The fewest replicas each protocol needs to tolerate f faults: 3f + 1 Byzantine, 2f + 1 crashes. */
 export const MIN_REPLICAS: Readonly<Record<Protocol, (f: number) => number>> = {
   pbft: (f) => 3 * f + 1,
+  cft: (f) => 2 * f + 1,
+};
+
+/** The most faults n replicas tolerate under each protocol (the default f of `init`). */
+export const MAX_FAULTS: Readonly<Record<Protocol, (n: number) => number>> = {
+  pbft: (n) => Math.floor((n - 1) / 3),
+  cft: (n) => Math.floor((n - 1) / 2),
 };
 
 /** A principal's key file role: it decides the file name under keys/. */
@@ -63,14 +74,12 @@ export interface ClusterGenesis {
   readonly issuers: readonly Uint8Array[];
 }
 
-/** A validated cluster configuration. */
-export interface Cluster {
+/** What every validated cluster configuration holds, whatever its protocol. */
+export interface ClusterBase {
   /** Format version of the file it was read from. */
   readonly version: typeof CLUSTER_FORMAT_VERSION;
   /** 16-byte cluster id: signatures of one cluster never verify in another. */
   readonly clusterId: Uint8Array;
-  /** Replication protocol the replicas run. */
-  readonly protocol: Protocol;
   /** Faults tolerated. */
   readonly f: number;
   /** Number of replicas (`replicas.length`). */
@@ -81,9 +90,26 @@ export interface Cluster {
   readonly clients: readonly ClientConfig[];
   /** Opening ledger state. */
   readonly genesis: ClusterGenesis;
+}
+
+/** A validated configuration of a PBFT cluster. */
+export interface PbftCluster extends ClusterBase {
+  /** Replication protocol the replicas run. */
+  readonly protocol: 'pbft';
   /** Protocol and runtime parameters. */
   readonly parameters: ClusterParameters;
 }
+
+/** A validated configuration of a crash-fault cluster. */
+export interface CftCluster extends ClusterBase {
+  /** Replication protocol the replicas run. */
+  readonly protocol: 'cft';
+  /** Protocol and runtime parameters. */
+  readonly parameters: CftClusterParameters;
+}
+
+/** A validated cluster configuration; `protocol` says which parameters it has. */
+export type Cluster = PbftCluster | CftCluster;
 
 /** A replica entry as written in cluster.json. */
 export interface ReplicaJson {
@@ -130,6 +156,6 @@ export interface ClusterJson {
     accounts: { name: string; owner: string; balance: string }[];
     issuers: string[];
   };
-  /** Protocol and runtime parameters. */
-  parameters: ClusterParameters;
+  /** Protocol and runtime parameters (which ones depends on `protocol`). */
+  parameters: ClusterParameters | CftClusterParameters;
 }

@@ -14,6 +14,29 @@ export {
   verifyFrame,
   verifyFrameAsync,
 } from './boundary.js';
+export {
+  ALL_CFT_REJECT_REASONS,
+  CFT_ONLY_REJECT_REASONS,
+  type CftBoundaryContext,
+  type CftChecked,
+  type CftInbound,
+  type CftParsedFrame,
+  type CftPeer,
+  type CftRejectReason,
+  cftKindOfTag,
+  openCftClientFrame,
+  openCftFrame,
+  parseCftFrame,
+  sealCft,
+} from './cft-boundary.js';
+export type {
+  AnyCftMessage,
+  AnyCftVerified,
+  CftAttachments,
+  CftEntryIn,
+  CftMessage,
+  CftVerified,
+} from './cft-types.js';
 export { type DecodeFailure, type DecodeResult, decode, encode } from './codec.js';
 export {
   bodyCodec,
@@ -28,12 +51,19 @@ export { ALL_REJECT_REASONS, type Checked, type RejectReason, reject } from './r
 export {
   BODIES,
   type BodyOf,
+  CFT_BODIES,
+  CFT_KIND_TAGS,
+  CFT_LIMITS,
+  type CftBodyOf,
+  type CftKind,
+  type CftWireEntry,
   CLIENT_KINDS,
   ENVELOPE,
   type Envelope,
   KIND_TAGS,
   type Kind,
   LIMITS,
+  NO_LEADER,
   PROTOCOL_DOMAIN,
 } from './schema.js';
 export type { AnyMessage, AnyVerified, Attachments, Message, VerifiedMessage } from './types.js';

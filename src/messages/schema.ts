@@ -2,7 +2,7 @@
  * The wire schema: every message body and the signed envelope that carries it. The single source
  * of truth for the TypeScript types (inferred below) and for the bytes on the wire.
  */
-import { bytes, fixed, type Infer, list, struct, u8, u32, u53 } from './codec.js';
+import { bool, bytes, fixed, type Infer, list, struct, u8, u32, u53 } from './codec.js';
 
 /** Bounds that the decoder enforces before it reads; change them only with the protocol version. */
 export const LIMITS = {
@@ -116,3 +116,88 @@ export type Envelope = Infer<typeof ENVELOPE>;
 
 /** The protocol name in every domain tag: a signature made for another protocol never verifies here. */
 export const PROTOCOL_DOMAIN = 'bftledger/pbft/v1';
+
+// ---- crash-fault protocol (core/cft) --------------------------------------------------------
+
+/**
+ * The crash-fault protocol's message kinds with their wire tags. They share the one-byte tag space
+ * with `KIND_TAGS` (a tag is never reused for another kind) and travel in the same `ENVELOPE`, but
+ * unsigned: the signature field is all zero, and the sender is the transport's authenticated peer
+ * (see `cft-boundary.ts`). Client REQUESTs stay the signed `request` kind above.
+ */
+export const CFT_KIND_TAGS = {
+  'request-vote': 11,
+  vote: 12,
+  'append-entries': 13,
+  'append-ack': 14,
+  'install-snapshot': 15,
+  'cft-reply': 16,
+  redirect: 17,
+} as const;
+
+/** A crash-fault message kind name. */
+export type CftKind = keyof typeof CFT_KIND_TAGS;
+
+/** Bounds of the crash-fault messages, on top of `LIMITS`. */
+export const CFT_LIMITS = {
+  /** Most log entries in one append-entries. */
+  maxEntries: 256,
+  /** The leader keeps the request bytes of one append-entries under this (one entry may exceed it alone). */
+  maxAppendBytes: 1024 * 1024,
+} as const;
+
+/** `redirect.leader` when the replica knows no leader for its term. */
+export const NO_LEADER = 0xffffffff;
+
+/** One log entry on the wire: its term and the client REQUEST envelopes verbatim (none: a no-op). */
+const cftEntry = struct({ term: u53, requests: list(bytes(LIMITS.maxRequestBytes), LIMITS.maxBatch) });
+
+/** One schema per crash-fault kind. Terms start at 1; log indices start at 1 (0: the empty log). */
+export const CFT_BODIES = {
+  /** A candidate asks for votes in `term`; its log ends at (lastIndex, lastTerm). */
+  'request-vote': struct({ term: u53, lastIndex: u53, lastTerm: u53 }),
+  /** The answer to a request-vote of `term` (or a higher term that refuses it). */
+  vote: struct({ term: u53, granted: bool }),
+  /** The leader's log entries after (prevIndex, prevTerm), and its commit index; none: a heartbeat. */
+  'append-entries': struct({
+    term: u53,
+    prevIndex: u53,
+    prevTerm: u53,
+    leaderCommit: u53,
+    entries: list(cftEntry, CFT_LIMITS.maxEntries),
+  }),
+  /**
+   * A follower's answer to append-entries or install-snapshot. Success: its log matches the
+   * leader's up to `index`. Failure: the leader should retry with entries from `index + 1`.
+   */
+  'append-ack': struct({ term: u53, success: bool, index: u53 }),
+  /**
+   * Part `part` of `parts` of the leader's ledger snapshot after log index `lastIncludedIndex` (of
+   * term `lastIncludedTerm`); `stateDigest` is its ledger digest, which the follower checks on restore.
+   */
+  'install-snapshot': struct({
+    term: u53,
+    lastIncludedIndex: u53,
+    lastIncludedTerm: u53,
+    stateDigest: digest,
+    part: u32,
+    parts: u32,
+    data: bytes(LIMITS.maxChunkBytes),
+  }),
+  /** The leader's result for a client's request (client, timestamp), executed at log `index`. */
+  'cft-reply': struct({
+    term: u53,
+    client: u32,
+    timestamp: u53,
+    index: u53,
+    result: bytes(LIMITS.maxResultBytes),
+  }),
+  /** A replica that is not the leader sends the client to `leader` (`NO_LEADER`: unknown). */
+  redirect: struct({ term: u53, client: u32, timestamp: u53, leader: u32 }),
+} as const;
+
+/** The decoded body type of each crash-fault kind. */
+export type CftBodyOf = { [K in CftKind]: Infer<(typeof CFT_BODIES)[K]> };
+
+/** A crash-fault log entry as it travels (see `cftEntry`). */
+export type CftWireEntry = CftBodyOf['append-entries']['entries'][number];

@@ -1,46 +1,16 @@
 /**
  * Prometheus metrics of one replica (prom-client, its own registry so tests can run several
- * replicas in one process). Names follow the `bftledger_` prefix; units are in the names.
+ * replicas in one process). Names follow the `bftledger_` prefix; units are in the names. What every
+ * runtime exports (traffic, refusals, batches, latency, storage, peers) is in `RuntimeMetrics`; each
+ * protocol adds its own (PBFT's views and checkpoints here, the crash-fault ones in cft-metrics.ts).
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ALL_REJECT_REASONS } from '../messages/reject.js';
 
-/** Every metric a replica exports. */
-export class ReplicaMetrics {
+/** The metrics every replica runtime exports, whatever its protocol. */
+export class RuntimeMetrics {
   /** The registry to expose on /metrics. */
   readonly registry = new Registry();
-  /** Current view. */
-  readonly view = new Gauge({ name: 'bftledger_view', help: 'Current view', registers: [this.registry] });
-  /** Highest sequence number executed. */
-  readonly lastExecuted = new Gauge({
-    name: 'bftledger_last_executed_seq',
-    help: 'Highest sequence number executed',
-    registers: [this.registry],
-  });
-  /** Last stable checkpoint. */
-  readonly stableCheckpoint = new Gauge({
-    name: 'bftledger_stable_checkpoint_seq',
-    help: 'Sequence number of the last stable checkpoint',
-    registers: [this.registry],
-  });
-  /** View changes started. */
-  readonly viewChanges = new Counter({
-    name: 'bftledger_view_changes_total',
-    help: 'View changes this replica started',
-    registers: [this.registry],
-  });
-  /** New views installed. */
-  readonly newViews = new Counter({
-    name: 'bftledger_new_views_total',
-    help: 'New views installed',
-    registers: [this.registry],
-  });
-  /** State transfers completed. */
-  readonly stateTransfers = new Counter({
-    name: 'bftledger_state_transfers_total',
-    help: 'Snapshots installed by state transfer',
-    registers: [this.registry],
-  });
   /** Messages received and accepted by the boundary, by kind. */
   readonly messagesIn = new Counter({
     name: 'bftledger_messages_in_total',
@@ -102,6 +72,47 @@ export class ReplicaMetrics {
     labelNames: ['counter'],
     registers: [this.registry],
   });
+
+  /** Metrics in a fresh registry; every boundary reject reason starts at 0 so it shows on /metrics. */
+  constructor(rejectReasons: readonly string[]) {
+    for (const reason of rejectReasons) this.rejected.inc({ reason }, 0);
+  }
+}
+
+/** Every metric a PBFT replica exports. */
+export class ReplicaMetrics extends RuntimeMetrics {
+  /** Current view. */
+  readonly view = new Gauge({ name: 'bftledger_view', help: 'Current view', registers: [this.registry] });
+  /** Highest sequence number executed. */
+  readonly lastExecuted = new Gauge({
+    name: 'bftledger_last_executed_seq',
+    help: 'Highest sequence number executed',
+    registers: [this.registry],
+  });
+  /** Last stable checkpoint. */
+  readonly stableCheckpoint = new Gauge({
+    name: 'bftledger_stable_checkpoint_seq',
+    help: 'Sequence number of the last stable checkpoint',
+    registers: [this.registry],
+  });
+  /** View changes started. */
+  readonly viewChanges = new Counter({
+    name: 'bftledger_view_changes_total',
+    help: 'View changes this replica started',
+    registers: [this.registry],
+  });
+  /** New views installed. */
+  readonly newViews = new Counter({
+    name: 'bftledger_new_views_total',
+    help: 'New views installed',
+    registers: [this.registry],
+  });
+  /** State transfers completed. */
+  readonly stateTransfers = new Counter({
+    name: 'bftledger_state_transfers_total',
+    help: 'Snapshots installed by state transfer',
+    registers: [this.registry],
+  });
   /** Evidence of misbehaviour collected. */
   readonly evidence = new Counter({
     name: 'bftledger_evidence_total',
@@ -110,6 +121,6 @@ export class ReplicaMetrics {
   });
 
   constructor() {
-    for (const reason of ALL_REJECT_REASONS) this.rejected.inc({ reason }, 0);
+    super(ALL_REJECT_REASONS);
   }
 }

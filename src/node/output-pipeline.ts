@@ -5,30 +5,40 @@
  * before it are on disk. Groups are handed to the store in order (which keeps them in order and
  * may make several durable with one sync); sends never overtake the persists that precede them.
  *
- * Only records that protect a promise are barriers: what the replica signed (so it never signs a
- * conflicting message after a crash) and its prepared certificates (so its next VIEW-CHANGE still
- * carries them). Executed batches and stable checkpoints only speed up recovery (a replica that
- * loses them fetches them again), so a group made only of those does not hold its sends back:
- * a reply leaves without waiting for a sync.
+ * Only records that protect a promise are barriers. For PBFT (the default): what the replica signed
+ * (so it never signs a conflicting message after a crash) and its prepared certificates (so its next
+ * VIEW-CHANGE still carries them). Executed batches and stable checkpoints only speed up recovery (a
+ * replica that loses them fetches them again), so a group made only of those does not hold its
+ * sends back: a reply leaves without waiting for a sync. Another protocol passes its own rule.
  */
 import type { PersistRecord } from '../core/pbft/types.js';
-import type { ReplicaStore } from '../storage/types.js';
 import { StageTrace } from './trace.js';
 
+/** Where groups go: a store that makes each group durable, in call order. */
+export interface GroupStore<R> {
+  /** Makes the records durable as one group; resolves once they are. */
+  append(records: readonly R[]): Promise<void>;
+}
+
+/** PBFT's barriers: a signed envelope or a prepared certificate must be durable before later sends. */
+export function pbftBarrier(record: { readonly type: string }): boolean {
+  return record.type === 'signed' || record.type === 'prepared';
+}
+
 /** One turn's work: records to make durable, then the sends that were queued after them. */
-interface Group {
+interface Group<R> {
   /** Records to append as one durable group. */
-  readonly records: PersistRecord[];
+  readonly records: R[];
   /** Whether a record in it must be durable before the group's sends leave. */
   barrier: boolean;
   /** Sends to perform once the records are durable. */
   readonly sends: (() => void)[];
 }
 
-/** Orders persists and sends for one replica. */
-export class OutputPipeline {
+/** Orders persists and sends for one replica; `R` is its protocol's persist record. */
+export class OutputPipeline<R extends { readonly type: string } = PersistRecord> {
   /** The group being filled during this turn. */
-  private current: Group = { records: [], sends: [], barrier: false };
+  private current: Group<R> = { records: [], sends: [], barrier: false };
   /** Whether a flush is scheduled for the end of this turn. */
   private scheduled = false;
   /** The chain of appends: each group is appended after the one before it. */
@@ -41,15 +51,17 @@ export class OutputPipeline {
   failure: unknown;
 
   constructor(
-    private readonly store: ReplicaStore,
+    private readonly store: GroupStore<R>,
     private readonly onFailure: (err: unknown) => void,
     private readonly trace: StageTrace = new StageTrace(false),
+    /** Whether a record must be durable before the sends queued after it leave. */
+    private readonly isBarrier: (record: R) => boolean = pbftBarrier,
   ) {}
 
   /** Queues a record to persist before any send queued after it. */
-  persist(record: PersistRecord): void {
+  persist(record: R): void {
     this.current.records.push(record);
-    if (record.type === 'signed' || record.type === 'prepared') this.current.barrier = true;
+    if (this.isBarrier(record)) this.current.barrier = true;
     this.schedule();
   }
 
@@ -94,7 +106,7 @@ export class OutputPipeline {
   }
 
   /** Appends one group now; a failure stops the replica (it can no longer keep its promises). */
-  private async appendNow(records: PersistRecord[]): Promise<void> {
+  private async appendNow(records: R[]): Promise<void> {
     const t0 = this.trace.now();
     try {
       await this.store.append(records);

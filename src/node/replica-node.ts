@@ -17,6 +17,7 @@ import {
   loadKey,
   loadSigner,
   pbftConfigOf,
+  unsignedRequestsOf,
 } from '../config/cluster.js';
 import { type PbftDeps, PbftReplica } from '../core/pbft/replica.js';
 import type { Input, Output, PbftConfig, RecoveredState } from '../core/pbft/types.js';
@@ -144,7 +145,7 @@ export class ReplicaNode {
       cluster: cluster.clusterId,
       principals: principalsOf(cluster),
       maxBatch: config.maxBatch,
-      ...(cluster.parameters.unsignedRequests === true ? { unsignedRequests: true } : {}),
+      ...(unsignedRequestsOf(cluster) ? { unsignedRequests: true } : {}),
     };
     if (ctx.unsignedRequests === true)
       logger.warn(

@@ -22,6 +22,8 @@ export interface EvidenceSummary {
 export interface ReplicaStatus {
   /** Replica id. */
   readonly id: number;
+  /** The protocol it runs (a crash-fault replica reports `CftReplicaStatus`). */
+  readonly protocol: 'pbft';
   /** Current view (the target view while a view change is in progress). */
   readonly view: number;
   /** Primary of the current view. */
@@ -82,6 +84,7 @@ export function statusOf(
   const connected = new Set(transport?.connectedPeers() ?? []);
   return {
     id,
+    protocol: 'pbft',
     view: core.view,
     primary: core.primary(),
     changingView: core.changingView,

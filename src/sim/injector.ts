@@ -5,11 +5,11 @@
  */
 import type { Prng } from '../core/prng.js';
 import type { CheckerSuite } from './checkers.js';
+import type { CrashableHost } from './driver-host.js';
 import { randomFaultPlan } from './fault-plan.js';
 import { type FaultEvent, Partitions } from './faults.js';
 import type { SimNetwork } from './network.js';
 import type { ResolvedSimOptions } from './options.js';
-import type { ReplicaHost } from './replica-host.js';
 
 /** Fault counters for the run's result. */
 export interface FaultTotals {
@@ -52,7 +52,7 @@ const NO_CRASH: CrashPoint = { crash: false, dropSends: false };
 /** What the injector needs from the driver. */
 export interface InjectorDeps {
   /** Replica hosts by id. */
-  readonly hosts: readonly ReplicaHost[];
+  readonly hosts: readonly CrashableHost[];
   /** The network whose links partitions cut. */
   readonly network: SimNetwork;
   /** Where crashes, restarts and recovery failures are reported. */
@@ -130,7 +130,7 @@ export class FaultInjector {
   crash(id: number): void {
     const host = this.deps.hosts[id];
     if (host?.status !== 'up') return;
-    this.deps.checkers.replicaCrashed(id, host.replica.lastExecuted);
+    this.deps.checkers.replicaCrashed(id, host.lastExecuted);
     host.crash();
     this.totals.crashes++;
   }
@@ -147,7 +147,7 @@ export class FaultInjector {
       return;
     }
     this.totals.restarts++;
-    this.deps.checkers.replicaRestarted(id, host.replica.lastExecuted);
+    this.deps.checkers.replicaRestarted(id, host.lastExecuted);
     this.deps.checkRestarted(id);
   }
 

@@ -2,6 +2,8 @@
  * Simulation options: what a caller may set, the defaults, and the validation shared by the API
  * and the CLI (so `runSimulation` and `bftledger sim` refuse the same things with the same words).
  */
+import type { CftReplica } from '../core/cft/replica.js';
+import type { CftConfig, CftDeps, CftRecoveredState } from '../core/cft/types.js';
 import type { PbftDeps, PbftReplica } from '../core/pbft/replica.js';
 import type { Output, PbftConfig, RecoveredState } from '../core/pbft/types.js';
 import { byzantinePlan } from './byzantine-plan.js';
@@ -15,6 +17,19 @@ import { SIM_CRYPTO_SCHEMES, type SimCrypto } from './setup.js';
  */
 export type ReplicaFactory = (config: PbftConfig, deps: PbftDeps, recovered?: RecoveredState) => PbftReplica;
 
+/** Builds a crash-fault replica (tests pass deliberately faulty subclasses); `recovered` on a restart. */
+export type CftReplicaFactory = (
+  config: CftConfig,
+  deps: CftDeps,
+  recovered?: CftRecoveredState,
+) => CftReplica;
+
+/** The protocols the simulator runs. */
+export const SIM_PROTOCOLS = ['pbft', 'cft'] as const;
+
+/** A protocol the simulator runs: PBFT, or the crash-fault (Raft-like) baseline. */
+export type SimProtocol = (typeof SIM_PROTOCOLS)[number];
+
 /** Watches every output of every replica step (tests use it to see what the checkers do not report). */
 export type OutputTap = (replica: number, output: Output, atMs: number) => void;
 
@@ -22,7 +37,12 @@ export type OutputTap = (replica: number, output: Output, atMs: number) => void;
 export interface SimOptions {
   /** The run's seed (only its low 32 bits count). */
   readonly seed: number;
-  /** Number of replicas n (>= 4); f = floor((n - 1) / 3). */
+  /** The protocol: 'pbft' (the default) or 'cft' (crash faults only, n = 2f + 1). */
+  readonly protocol?: SimProtocol;
+  /**
+   * Number of replicas n: PBFT needs n >= 4 and tolerates f = floor((n - 1) / 3) faults; the
+   * crash-fault protocol needs n >= 3 and tolerates f = floor((n - 1) / 2) crashes.
+   */
   readonly replicas?: number;
   /** Number of simulated clients. */
   readonly clients?: number;
@@ -57,6 +77,10 @@ export interface SimOptions {
   readonly configOverrides?: Partial<PbftConfig>;
   /** Builds each replica; defaults to `new PbftReplica(config, deps)`. */
   readonly replicaFactory?: ReplicaFactory;
+  /** Crash-fault protocol parameters over the simulator's defaults (`checkpointInterval` sets K). */
+  readonly cftOverrides?: Partial<CftConfig>;
+  /** Builds each crash-fault replica; defaults to `new CftReplica(config, deps)`. */
+  readonly cftFactory?: CftReplicaFactory;
   /** Replica ids the checkers treat as faulty (their outputs are not held to the rules). */
   readonly faulty?: readonly number[];
   /** How many replicas (at most f) run Byzantine behaviours, chosen per seed (see byzantine-plan.ts). */
@@ -96,15 +120,20 @@ export interface SimOptions {
 
 /** SimOptions with every default filled in (same meanings; see SimOptions). */
 export type ResolvedSimOptions = Required<
-  Omit<SimOptions, 'replicaFactory' | 'faulty' | 'crashEveryWrite' | 'onOutput' | 'byzantine' | 'behaviours'>
+  Omit<
+    SimOptions,
+    'replicaFactory' | 'faulty' | 'crashEveryWrite' | 'onOutput' | 'byzantine' | 'behaviours' | 'cftFactory'
+  >
 > & {
+  /** The crash-fault replica factory, or undefined for the honest core. */
+  readonly cftFactory: CftReplicaFactory | undefined;
   /** Whether any fault is injected (random, scripted or crash points): a fault phase then runs. */
   readonly faults: boolean;
   /** The crash-point replica, if any. */
   readonly crashEveryWrite: number | undefined;
   /** The output tap, if any. */
   readonly onOutput: OutputTap | undefined;
-  /** Faults tolerated: floor((n - 1) / 3). */
+  /** Faults tolerated: floor((n - 1) / 3) for PBFT, floor((n - 1) / 2) crashes for the crash-fault protocol. */
   readonly f: number;
   /** The replica factory, or undefined for the honest core. */
   readonly replicaFactory: ReplicaFactory | undefined;
@@ -207,8 +236,18 @@ export function resolveOptions(o: SimOptions): ResolvedSimOptions {
     crypto: o.crypto ?? d.crypto,
     startingBalance: o.startingBalance ?? d.startingBalance,
   };
+  const protocol = o.protocol ?? 'pbft';
+  if (!SIM_PROTOCOLS.includes(protocol)) {
+    throw new SimOptionError(`protocol must be one of ${SIM_PROTOCOLS.join(', ')}, got ${String(protocol)}`);
+  }
+  const cft = protocol === 'cft';
   intIn('seed', r.seed, 0, 0xffffffff);
-  intIn('replicas', r.replicas, 4, 256);
+  intIn('replicas', r.replicas, cft ? 3 : 4, 256);
+  if (cft && ((o.byzantine ?? 0) > 0 || o.behaviours !== undefined || o.replicaFactory !== undefined)) {
+    throw new SimOptionError(
+      'byzantine replicas need --protocol pbft: the crash-fault protocol tolerates crashes only, not lies',
+    );
+  }
   intIn('clients', r.clients, 1, 10_000);
   intIn('requests', r.requests, 0, 100_000_000);
   probability('loss', r.loss, 0.5);
@@ -239,8 +278,11 @@ export function resolveOptions(o: SimOptions): ResolvedSimOptions {
   return {
     ...r,
     ...resolveFaults({ ...o, faulty: [...faulty] }, r),
-    f: faultsTolerated(r.replicas),
+    protocol,
+    f: cft ? Math.floor((r.replicas - 1) / 2) : faultsTolerated(r.replicas),
     configOverrides,
+    cftOverrides: o.cftOverrides ?? {},
+    cftFactory: o.cftFactory,
     replicaFactory: byz.factory ?? o.replicaFactory,
     faulty,
     boundaryWindow: o.boundaryWindow ?? d.boundaryWindow,

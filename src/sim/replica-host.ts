@@ -17,6 +17,8 @@ import type { BoundaryContext } from '../messages/boundary.js';
 import { MemoryStore } from '../storage/memory-store.js';
 import { recoverState } from '../storage/recover.js';
 import { RetentionIndex } from '../storage/retention.js';
+import type { LedgerView } from './checkers.js';
+import type { DriverHost, HostStatus, Step } from './driver-host.js';
 import { type ResolvedSimOptions, SIM_DEFAULTS } from './options.js';
 import { type BoundaryDigest, RecordingStateMachine } from './recording-state-machine.js';
 import type { SimWorld } from './setup.js';
@@ -32,19 +34,13 @@ export function simConfig(o: ResolvedSimOptions, id: number, cluster: Uint8Array
   });
 }
 
-/** Running; crashed (restartable); or failed (its core threw: never stepped again). */
-export type HostStatus = 'up' | 'crashed' | 'failed';
+export type { HostStatus } from './driver-host.js';
 
 /** What one step did. */
-export interface HostStep {
-  /** The core's outputs, in order. */
-  readonly outs: Output[];
-  /** Whether the step's persist group changed the store (a crash point). */
-  readonly wrote: boolean;
-}
+export type HostStep = Step<Output>;
 
 /** A replica with its state machine, store and boundary. */
-export class ReplicaHost {
+export class ReplicaHost implements DriverHost<Input, Output> {
   /** The replica's configuration. */
   readonly config: PbftConfig;
   /** The simulated disk: it survives crashes, and a restart reads it alone. */
@@ -90,6 +86,21 @@ export class ReplicaHost {
   /** Whether the replica takes inputs now. */
   get alive(): boolean {
     return this.status === 'up';
+  }
+
+  /** The last sequence number the current life executed. */
+  get lastExecuted(): number {
+    return this.replica.lastExecuted;
+  }
+
+  /** The current life's ledger, for the money checker. */
+  get ledger(): LedgerView {
+    return this.stateMachine.inner.ledger;
+  }
+
+  /** The core's invariants (throws on a violated one). */
+  assertInvariants(): void {
+    this.replica.assertInvariants();
   }
 
   /** A fresh ledger and a core: new, or recovered from `recovered`. */

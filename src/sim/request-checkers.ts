@@ -6,14 +6,31 @@
  * enough correct replicas and equals what they replied).
  */
 
-import type { Output } from '../core/pbft/types.js';
 import { toHex } from '../crypto/hex.js';
-import type { BodyOf } from '../messages/schema.js';
 import type { CheckerConfig, Report } from './checkers.js';
-import type { Completion } from './client.js';
+import type { Completion } from './closed-loop-client.js';
 
-/** The `executed` output of the core. */
-type Executed = Extract<Output, { type: 'executed' }>;
+/** A batch (or log entry) a replica executed at `seq`, whatever the protocol. */
+export interface ExecutedBatch {
+  /** Its sequence number (log index). */
+  readonly seq: number;
+  /** Its requests, in order. */
+  readonly requests: readonly { readonly body: { readonly client: number; readonly timestamp: number } }[];
+  /** Per request: whether the state machine executed it. */
+  readonly applied: readonly boolean[];
+}
+
+/** A replica's answer to a client, whatever the protocol. */
+export interface ReplyRecordIn {
+  /** The client. */
+  readonly client: number;
+  /** The request's timestamp. */
+  readonly timestamp: number;
+  /** Where it executed. */
+  readonly seq: number;
+  /** The result. */
+  readonly result: Uint8Array;
+}
 
 /** The map key of one request. */
 function keyOf(client: number, timestamp: number): string {
@@ -48,7 +65,7 @@ export class ExecutionChecker {
   }
 
   /** A replica executed a batch. */
-  executed(replica: number, out: Executed): void {
+  executed(replica: number, out: ExecutedBatch): void {
     if (!this.config.isCorrect(replica)) return;
     const last = this.lastSeq.get(replica) ?? 0;
     if (out.seq !== last + 1) {
@@ -169,7 +186,7 @@ export class CompletionChecker {
   ) {}
 
   /** A replica replied to a client. */
-  reply(replica: number, body: BodyOf['reply']): void {
+  reply(replica: number, body: ReplyRecordIn): void {
     if (!this.config.isCorrect(replica)) return;
     const key = keyOf(body.client, body.timestamp);
     const resultHex = toHex(body.result);

@@ -3,7 +3,7 @@
  * reports, what each non-network output adds to them, and the requests still open at the end.
  */
 import type { Output } from '../core/pbft/types.js';
-import type { SimClient } from './client.js';
+import type { ClosedLoopClient } from './closed-loop-client.js';
 import type { RunTotals } from './result.js';
 
 /** Driver counters at the start of a run. */
@@ -56,7 +56,7 @@ export function countRejected(totals: RunTotals, reason: string): void {
 }
 
 /** The clients' requests still open, for the end-of-run liveness check. */
-export function openRequests(clients: readonly SimClient[]) {
+export function openRequests(clients: readonly ClosedLoopClient[]) {
   return clients
     .filter((c) => !c.done)
     .map((c) => ({

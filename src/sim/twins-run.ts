@@ -16,6 +16,7 @@ import { type Prng, seededRng } from '../core/prng.js';
 import { openFrame } from '../messages/boundary.js';
 import { CheckerSuite } from './checkers.js';
 import { type ClientHost, type Completion, SimClient } from './client.js';
+import { buildClients } from './closed-loop-client.js';
 import { EventQueue } from './event-queue.js';
 import type { FaultTotals } from './injector.js';
 import { type Delivery, type Endpoint, SimNetwork } from './network.js';
@@ -157,7 +158,6 @@ class TwinsSimulation {
 
   /** Builds the clients, splitting the request total evenly. */
   private makeClients(rng: Prng): SimClient[] {
-    const { clients, requests } = this.o;
     const host: ClientHost = {
       n: this.o.replicas,
       f: this.o.f,
@@ -180,16 +180,7 @@ class TwinsSimulation {
       },
       rejected: (reason) => this.countRejected(reason),
     };
-    return this.world.clients.map((key, id) => {
-      const share = Math.floor(requests / clients) + (id < requests % clients ? 1 : 0);
-      const workload = {
-        requests: share,
-        accounts: this.world.accounts,
-        issuer: id === 0,
-        startingBalance: this.o.startingBalance,
-      };
-      return new SimClient(id, key.signer, rng.fork(`client/${id}`), host, workload);
-    });
+    return buildClients(this.o, this.world, rng, host, (...args) => new SimClient(...args));
   }
 
   /** While the schedule runs a client thinks between requests and holds its last until healing. */

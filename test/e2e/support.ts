@@ -72,11 +72,15 @@ export class TestNetwork {
 
   private constructor(readonly dir: string) {}
 
-  /** Initialises (through the CLI) and starts n replicas; waits until they are all connected. */
+  /**
+   * Initialises (through the CLI, with `initArgs` such as `--protocol cft`) and starts n replicas;
+   * waits until they are all connected.
+   */
   static async start(
     n: number,
     clients: number,
     extraArgs: Record<number, string[]> = {},
+    initArgs: readonly string[] = [],
   ): Promise<TestNetwork> {
     const net = new TestNetwork(mkdtempSync(join(tmpdir(), 'bftledger-e2e-')));
     const base = await freeBase(n);
@@ -91,6 +95,7 @@ export class TestNetwork {
       String(clients),
       '--base-port',
       String(base),
+      ...initArgs,
     ]);
     net.cluster = loadCluster(net.dir);
     for (let id = 0; id < n; id++) net.startReplica(id, extraArgs[id]);

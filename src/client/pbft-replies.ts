@@ -1,0 +1,82 @@
+/**
+ * PBFT's reply rule: requests go to the primary of the highest view seen; a result counts only when
+ * f + 1 replicas sent matching signed replies (so at least one correct replica vouches for it).
+ * Replies are parsed without their signatures first; once f + 1 agree on (seq, result), only those
+ * f + 1 signatures are verified, and a reply that fails is dropped while its group waits for another.
+ */
+import type { Cluster } from '../config/cluster.js';
+import { maxFaulty } from '../core/quorum.js';
+import { type BoundaryContext, type ParsedFrame, parseFrame, verifyFrame } from '../messages/boundary.js';
+import type { Message } from '../messages/types.js';
+import { principalsOf } from '../node/principals.js';
+import { outcomeOf, type ReplyRule, type Verdict } from './replies.js';
+
+/** f + 1 matching signed replies. */
+export class PbftReplies implements ReplyRule {
+  /** The highest view seen in a valid reply: where the primary is. */
+  private view = 0;
+  /** The request in flight. */
+  private request: Message<'request'> | undefined;
+  /** Replies for it by replica, keyed by (seq, result) so only matching ones count together. */
+  private votes = new Map<string, Map<number, ParsedFrame>>();
+  /** Boundary context for replies. */
+  private readonly ctx: BoundaryContext;
+  /** f of the cluster. */
+  private readonly f: number;
+
+  constructor(
+    private readonly cluster: Cluster,
+    /** This client's id. */
+    private readonly client: number,
+  ) {
+    this.ctx = { cluster: cluster.clusterId, principals: principalsOf(cluster) };
+    this.f = cluster.f ?? maxFaulty(cluster.replicas.length);
+  }
+
+  target(): number {
+    return this.view % this.cluster.replicas.length;
+  }
+
+  begin(request: Message<'request'>): void {
+    this.request = request;
+    this.votes = new Map();
+  }
+
+  onFrame(frame: Uint8Array): Verdict {
+    const request = this.request;
+    const parsed = parseFrame(frame, this.ctx);
+    if (!request || !parsed.ok || parsed.value.message.kind !== 'reply') return undefined;
+    const reply = parsed.value.message;
+    const { client, timestamp, seq, result } = reply.body;
+    if (client !== this.client || timestamp !== request.body.timestamp) return undefined;
+    const key = `${seq}:${Buffer.from(result).toString('hex')}`;
+    let voters = this.votes.get(key);
+    if (!voters) {
+      voters = new Map();
+      this.votes.set(key, voters);
+    }
+    if (voters.has(reply.sender)) return undefined;
+    voters.set(reply.sender, parsed.value);
+    return voters.size === this.f + 1 ? this.verifyGroup(voters) : undefined;
+  }
+
+  /**
+   * Verifies a group of f + 1 matching replies on the event loop (a handful of signatures: a
+   * round trip through libuv's pool would cost two thread wake-ups and more CPU than it saves).
+   */
+  private verifyGroup(voters: Map<number, ParsedFrame>): Verdict {
+    const group = [...voters.entries()];
+    const checked = group.map(([, p]) => verifyFrame(p));
+    const bad = group.filter((_, i) => !checked[i]?.ok);
+    if (bad.length > 0) {
+      for (const [sender] of bad) voters.delete(sender);
+      return undefined;
+    }
+    const replies = group.map(([, p]) => p.message as Message<'reply'>);
+    const { seq, result, timestamp } = replies[0]!.body;
+    const view = Math.max(...replies.map((r) => r.body.view));
+    this.view = Math.max(this.view, view);
+    this.request = undefined;
+    return { type: 'done', outcome: outcomeOf(seq, view, timestamp, result) };
+  }
+}

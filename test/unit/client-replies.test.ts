@@ -1,0 +1,119 @@
+/**
+ * The client's reply rules, fed real frames: the crash-fault rule (one reply from the authenticated
+ * leader completes a request; redirects move the client's belief at most once per term) and PBFT's
+ * (f + 1 matching signed replies; a forged one is dropped and its group waits for another).
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { CftReplies } from '../../src/client/cft-replies.js';
+import { PbftReplies } from '../../src/client/pbft-replies.js';
+import { type Cluster, initCluster, loadSigner } from '../../src/config/index.js';
+import { encodeResult, encodeTransfer, ResultCode } from '../../src/ledger/index.js';
+import { sealCft } from '../../src/messages/cft-boundary.js';
+import type { CftMessage } from '../../src/messages/cft-types.js';
+import { seal } from '../../src/messages/envelope.js';
+import { NO_LEADER } from '../../src/messages/schema.js';
+import type { Message } from '../../src/messages/types.js';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bftledger-replies-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+/** A cluster on disk (keys included) of the protocol. */
+function clusterOf(protocol: 'pbft' | 'cft', replicas: number): { cluster: Cluster; dir: string } {
+  const dir = path.join(root, protocol);
+  return { cluster: initCluster({ dir, replicas, clients: 2, protocol }).cluster, dir };
+}
+
+/** Client 0's transfer with timestamp `ts`. */
+function requestOf(cluster: Cluster, dir: string, ts: number): Message<'request'> {
+  const op = encodeTransfer('client-0', 'client-1', 1n);
+  return seal(loadSigner(dir, 'client', 0, cluster), cluster.clusterId, 'request', 0, {
+    client: 0,
+    timestamp: ts,
+    op,
+  });
+}
+
+const OK_RESULT = encodeResult(ResultCode.ok, 999n);
+
+describe('the crash-fault reply rule', () => {
+  const { cluster, dir } = clusterOf('cft', 3);
+  const frame = (m: CftMessage) => sealCft(cluster.clusterId, m);
+  const redirect = (sender: number, term: number, leader: number, timestamp = 1) =>
+    frame({ kind: 'redirect', sender, body: { term, client: 0, timestamp, leader } });
+  const reply = (sender: number, term: number, timestamp = 1) =>
+    frame({ kind: 'cft-reply', sender, body: { term, client: 0, timestamp, index: 7, result: OK_RESULT } });
+
+  test('targets replica 0 until it learns a leader; a redirect to a newer leader moves it, once per term', () => {
+    const rule = new CftReplies(cluster, 0);
+    rule.begin(requestOf(cluster, dir, 1));
+    assert.equal(rule.target(), 0);
+    assert.deepEqual(rule.onFrame(redirect(0, 3, 2), 0), { type: 'redirect', to: 2 });
+    assert.equal(rule.target(), 2);
+    assert.equal(rule.onFrame(redirect(1, 3, 2), 1), undefined, 'the same belief again');
+    assert.equal(rule.onFrame(redirect(1, 2, 1), 1), undefined, 'an older term');
+    assert.equal(rule.onFrame(redirect(1, 4, NO_LEADER), 1), undefined, 'no leader known');
+    assert.equal(rule.onFrame(redirect(1, 4, 1, 99), 1), undefined, 'another request');
+    assert.deepEqual(rule.onFrame(redirect(0, 4, 1), 0), { type: 'redirect', to: 1 }, 'a newer term');
+  });
+
+  test('one reply completes the request: index and term as seq and view, the ledger result decoded', () => {
+    const rule = new CftReplies(cluster, 0);
+    rule.begin(requestOf(cluster, dir, 1));
+    assert.equal(rule.onFrame(reply(2, 5, 2), 2), undefined, 'a reply to another request');
+    assert.deepEqual(rule.onFrame(reply(2, 5), 2), {
+      type: 'done',
+      outcome: { status: 'committed', seq: 7, view: 5, result: { code: 'ok', balance: '999' }, timestamp: 1 },
+    });
+    assert.equal(rule.target(), 2, 'the replier leads');
+    assert.equal(rule.onFrame(reply(2, 5), 2), undefined, 'nothing in flight any more');
+  });
+
+  test('a reply counts only from the connection of the replica it names', () => {
+    const rule = new CftReplies(cluster, 0);
+    rule.begin(requestOf(cluster, dir, 1));
+    assert.equal(rule.onFrame(reply(1, 5), 2), undefined, 'replica 1 on replica 2 connection');
+    assert.equal(rule.onFrame(reply(1, 5), undefined), undefined, 'not a replica connection');
+    assert.equal(rule.onFrame(new Uint8Array([1, 2, 3]), 1), undefined, 'garbage');
+    assert.equal(rule.onFrame(reply(1, 5), 1)?.type, 'done');
+  });
+});
+
+describe('the PBFT reply rule', () => {
+  const { cluster, dir } = clusterOf('pbft', 4);
+  const reply = (sender: number, result = OK_RESULT, forged = false) => {
+    const msg = seal(loadSigner(dir, 'replica', sender, cluster), cluster.clusterId, 'reply', sender, {
+      view: 0,
+      client: 0,
+      timestamp: 1,
+      seq: 3,
+      result,
+    });
+    const bytes = msg.bytes.slice();
+    if (forged) bytes[bytes.length - 1]! ^= 0x01;
+    return bytes;
+  };
+
+  test('f + 1 matching replies complete a request; mismatching ones do not add up', () => {
+    const rule = new PbftReplies(cluster, 0);
+    rule.begin(requestOf(cluster, dir, 1));
+    assert.equal(rule.target(), 0);
+    assert.equal(rule.onFrame(reply(0)), undefined, 'one reply');
+    assert.equal(rule.onFrame(reply(1, encodeResult(ResultCode.ok, 5n))), undefined, 'another result');
+    assert.equal(rule.onFrame(reply(0)), undefined, 'the same replica twice');
+    const done = rule.onFrame(reply(2));
+    assert.equal(done?.type, 'done');
+    assert.deepEqual(done.type === 'done' && done.outcome.result, { code: 'ok', balance: '999' });
+  });
+
+  test('a forged reply in the group is dropped; another genuine one completes it', () => {
+    const rule = new PbftReplies(cluster, 0);
+    rule.begin(requestOf(cluster, dir, 1));
+    assert.equal(rule.onFrame(reply(0)), undefined);
+    assert.equal(rule.onFrame(reply(1, OK_RESULT, true)), undefined, 'the forged one fails verification');
+    assert.equal(rule.onFrame(reply(3))?.type, 'done');
+  });
+});
