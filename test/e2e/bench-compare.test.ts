@@ -117,7 +117,8 @@ describe('bftledger bench compare', () => {
 
   it('a replica that cannot listen fails the start fast, and the others are stopped', async () => {
     const base = await freeBase(4);
-    const blocker: Server = createServer();
+    // Other replicas dial replica 2's port and reach the blocker: it hangs up on them.
+    const blocker: Server = createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => blocker.listen(base + 2, '127.0.0.1', resolve));
     try {
       await assert.rejects(
