@@ -94,7 +94,9 @@ interface Worker {
 
 /** Forks a client process. */
 function forkWorker(): Worker {
-  const proc = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // Under --cpu-prof each client process writes its own profile (V8 names it by pid).
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--cpu-prof-name'));
+  const proc = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const reports: WorkerReport[] = [];
   let waiter: (() => void) | undefined;
   let exited = false;
@@ -245,7 +247,22 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       },
     };
   } finally {
-    for (const w of workers) if (w.proc.exitCode === null) w.proc.kill('SIGTERM');
+    await Promise.all(workers.map((w) => exited(w.proc, 5_000)));
     await own?.stop();
   }
+}
+
+/** Waits up to `ms` for a client process to exit, then terminates it. */
+async function exited(proc: ChildProcess, ms: number): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGTERM');
+      resolve();
+    }, ms);
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
