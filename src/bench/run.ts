@@ -126,7 +126,9 @@ interface Worker {
 
 /** Forks a client process. */
 function forkWorker(): Worker {
-  const proc = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // Under --cpu-prof each client process writes its own profile (V8 names it by pid).
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--cpu-prof-name'));
+  const proc = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const reports: WorkerReport[] = [];
   let waiter: (() => void) | undefined;
   let exited = false;
@@ -269,7 +271,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const done = reports.filter((r) => r.type === 'done');
     return benchResult(o, cluster, done, delta(rBefore, rAfter));
   } finally {
-    for (const w of workers) if (w.proc.exitCode === null) w.proc.kill('SIGTERM');
+    await Promise.all(workers.map((w) => exited(w.proc, 5_000)));
     await own?.stop();
   }
 }
@@ -318,4 +320,19 @@ function benchResult(
       unsignedRequests: unsignedRequestsOf(cluster),
     },
   };
+}
+
+/** Waits up to `ms` for a client process to exit, then terminates it. */
+async function exited(proc: ChildProcess, ms: number): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGTERM');
+      resolve();
+    }, ms);
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

@@ -119,9 +119,17 @@ function main(): void {
       }, fail);
     } else if (m.type === 'go' && state) {
       const { clients } = state;
+      // Report once the clients are closed, then exit (a profile under --cpu-prof is written on exit).
       run(state, m)
-        .then(report, fail)
-        .finally(() => Promise.all(clients.map((c) => c.close())).finally(() => process.disconnect?.()));
+        .then(
+          async (r) => {
+            await Promise.all(clients.map((c) => c.close()));
+            return r;
+          },
+          (err: unknown) =>
+            ({ type: 'error', message: err instanceof Error ? err.message : String(err) }) as const,
+        )
+        .then((r) => process.send?.(r, () => process.exit(r.type === 'done' ? 0 : 1)));
     }
   });
 }
