@@ -48,8 +48,10 @@ export function clusterProtocol(protocol: CompareProtocol): Protocol {
   return protocol as Protocol;
 }
 
-/** `runBench`'s options for a run. */
+/** `runBench`'s options for a run; throws for a run this build cannot set up. */
 function benchOptions(spec: RunSpec, o: RunnerOptions): BenchOptions {
+  if (spec.unsignedRequests && spec.protocol !== 'pbft')
+    throw new Error(`${spec.protocol} clusters have no unsignedRequests parameter: use --protocols pbft`);
   return {
     workload: spec.workload,
     requestBytes: spec.requestBytes,
