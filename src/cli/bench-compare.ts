@@ -27,6 +27,8 @@ export interface CompareCliOptions {
   requestBytes: number;
   /** Null workload only: unsigned requests. */
   unsignedRequests: boolean;
+  /** Repetitions of each measured run. */
+  repeat: number;
   /** False with --no-kill. */
   kill: boolean;
   /** Clients during a kill run. */
@@ -92,6 +94,7 @@ export function compareSpecOf(o: CompareCliOptions): CompareSpec {
     workload: o.workload,
     requestBytes: o.requestBytes,
     unsignedRequests: o.unsignedRequests,
+    repeat: o.repeat,
     kill: o.kill
       ? {
           victims: ['leader'],
@@ -177,6 +180,12 @@ export function registerBenchCompare(bench: Command): void {
     )
     .option('--request-bytes <b>', 'payload bytes of a null operation', integer(0, 1_000_000), 0)
     .option('--unsigned-requests', 'null workload only: requests carry no signature', false)
+    .option(
+      '--repeat <n>',
+      'run each measurement n times, in rounds, and report the median by throughput',
+      integer(1, 20),
+      1,
+    )
     .option('--no-kill', 'skip the runs that kill the leader mid-run')
     .option('--kill-clients <c>', 'clients during a kill run', integer(1, 1000), 8)
     .option(

@@ -219,6 +219,7 @@ describe('costAccount', () => {
       requestBytes: 0,
       unsignedRequests: false,
       kill: null,
+      repeat: 1,
     })[0]!;
     const load = {
       seconds: 5,

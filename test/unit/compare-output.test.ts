@@ -59,6 +59,15 @@ describe('tables', () => {
     assert.equal(text, formatCompareTable(compareFixture()), 'the same result prints the same table');
   });
 
+  it('shows every repetition when runs were repeated', () => {
+    const fixture = compareFixture();
+    const runs = fixture.runs.map((r, i) => (i === 0 ? { ...r, repeatThroughputs: [1200, 1350, 990] } : r));
+    const text = formatCompareTable({ ...fixture, runs });
+    assert.match(text.split('\n')[1]!, /repeats tx\/s$/);
+    assert.ok(text.includes('1,200 / 1,350 / 990'));
+    assert.doesNotMatch(formatCompareTable(fixture), /repeats/);
+  });
+
   it('lists failed runs and metrics a replica did not expose', () => {
     const f = compareFixture();
     const run = f.runs[0]!;

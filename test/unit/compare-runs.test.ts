@@ -190,6 +190,47 @@ describe('runCompare', () => {
     assert.equal(events.find((e) => e.error !== undefined)?.label, 'pbft f=2 n=7 clients=8');
   });
 
+  it('repeats runs in rounds over the plan and reports the median repetition of each', async () => {
+    const seen: string[] = [];
+    const scale = [1, 3, 2]; // round r multiplies throughput by scale[r]
+    const rounds = new Map<string, number>();
+    const out = await runCompare(
+      { ...SPEC, fValues: [1], clientCounts: [1], kill: null, repeat: 3 },
+      {
+        runOne: async (s) => {
+          const key = `${s.protocol}`;
+          const round = rounds.get(key) ?? 0;
+          rounds.set(key, round + 1);
+          seen.push(`${s.protocol}#${round}`);
+          const r = result(s);
+          return { ...r, load: { ...r.load, throughput: r.load.throughput * scale[round]! } };
+        },
+        runKill: async (s) => analyseKill(s, 0, [], 0),
+        environment: FIXTURE_ENVIRONMENT,
+        calibration: FIXTURE_CALIBRATION,
+        nowMs: () => 0,
+      },
+    );
+    assert.deepEqual(
+      seen,
+      ['cft#0', 'pbft#0', 'cft#1', 'pbft#1', 'cft#2', 'pbft#2'],
+      'rounds, not runs in a row',
+    );
+    assert.deepEqual(
+      out.runs.map((r) => [r.spec.protocol, r.load.throughput, r.repeatThroughputs]),
+      [
+        ['cft', 400, [200, 600, 400]],
+        ['pbft', 200, [100, 300, 200]],
+      ],
+    );
+    assert.equal(out.ratios[0]?.throughput, 0.5, 'ratios of the medians');
+  });
+
+  it('refuses a repeat count that is not a positive integer', () => {
+    assert.match(validateCompareSpec({ ...SPEC, repeat: 0 }).join(), /repeat/);
+    assert.match(validateCompareSpec({ ...SPEC, repeat: 1.5 }).join(), /repeat/);
+  });
+
   it('refuses an invalid spec before running anything', async () => {
     let ran = false;
     const deps = {

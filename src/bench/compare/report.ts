@@ -73,7 +73,7 @@ ${facts([
   ['load average at start', e.loadAverage.map((x) => x.toFixed(2)).join(', ')],
   [
     'runs',
-    `${fixed(r.spec.durationSeconds)} s measured after ${fixed(r.spec.warmupSeconds)} s warm-up each; workload ${workloadText(r.spec)}`,
+    `${fixed(r.spec.durationSeconds)} s measured after ${fixed(r.spec.warmupSeconds)} s warm-up each${r.spec.repeat > 1 ? `, median of ${r.spec.repeat} repetitions by throughput` : ''}; workload ${workloadText(r.spec)}`,
   ],
   ['whole comparison', `${fixed(r.wallSeconds)} s`],
 ])}

@@ -77,6 +77,12 @@ export function runsCells(runs: readonly RunResult[]): Cells {
       fixed(r.load.failed),
     ];
   });
+  if (runs.some((r) => r.repeatThroughputs !== undefined)) {
+    headers.push('repeats tx/s');
+    rows.forEach((row, i) => {
+      row.push((runs[i]?.repeatThroughputs ?? []).map((x) => fixed(x)).join(' / '));
+    });
+  }
   return { headers, rows, align: ['left'] };
 }
 

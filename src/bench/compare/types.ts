@@ -58,6 +58,12 @@ export interface CompareSpec {
   readonly unsignedRequests: boolean;
   /** The kill runs, or null for none. */
   readonly kill: KillPlan | null;
+  /**
+   * Times each measured run is repeated (in rounds over the whole plan, so a busy spell on a shared
+   * machine hits one repetition of many runs rather than every repetition of one); the run with the
+   * median throughput is reported.
+   */
+  readonly repeat: number;
 }
 
 /** One measured run, as the injected runner receives it. */
@@ -232,6 +238,8 @@ export interface RunResult {
   readonly load: LoadFigures;
   /** CPU and traffic per transaction. */
   readonly cost: CostAccount;
+  /** With repetitions: the throughput of each, in run order (this result is the median one). */
+  readonly repeatThroughputs?: readonly number[];
 }
 
 /** Throughput in one bin of a kill run. */
