@@ -69,6 +69,8 @@ export interface BenchOptions extends WorkloadSpec {
   readonly hooks?: readonly BenchHook[];
   /** Collect when each success completed (`BenchResult.completionsMs`). */
   readonly recordCompletions?: boolean;
+  /** Runs once the network is up, before any client connects (e.g. to measure it idle). */
+  readonly beforeClients?: (ctx: BenchContext) => Promise<void>;
 }
 
 /** CPU spent during the measured window. */
@@ -255,6 +257,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       throw new Error(
         `${dir}: cluster.json does not enable unsignedRequests; --unsigned-requests needs a network that does`,
       );
+    await o.beforeClients?.({ cluster, network: own });
     await startWorkers(o, dir, workers);
     log(
       `${o.clients} clients in ${workers.length} processes connected; warming up ${o.warmupS} s, measuring ${o.durationS} s`,

@@ -68,6 +68,7 @@ describe('bftledger bench compare', () => {
     );
     for (const run of result.runs) {
       assert.ok(run.load.completed > 0, 'transactions committed in the window');
+      assert.ok((run.idleReplicaCpu ?? 0) > 0, 'idle replicas still tick');
       const names = run.cost.processes.map((p) => p.name);
       const replicas = Array.from({ length: run.spec.replicas }, (_, i) => `replica-${i}`);
       assert.deepEqual(names, [...replicas, 'clients-0'], 'every process sampled at both edges');

@@ -68,6 +68,17 @@ describe('tables', () => {
     assert.doesNotMatch(formatCompareTable(fixture), /repeats/);
   });
 
+  it('shows the idle replicas’ CPU per transaction when it was measured', () => {
+    const fixture = compareFixture();
+    const r0 = fixture.runs[0]!;
+    const runs = fixture.runs.map((r, i) => (i === 0 ? { ...r, idleReplicaCpu: 0.05 } : r));
+    const lines = formatCompareTable({ ...fixture, runs }).split('\n');
+    assert.match(lines[1]!, /idle µs\/tx$/);
+    const expected = fixed(((0.05 * r0.load.seconds) / r0.load.completed) * 1e6);
+    assert.ok(lines[3]!.endsWith(` ${expected}`), lines[3]);
+    assert.ok(lines[4]!.endsWith(' —'), 'a run without the figure');
+  });
+
   it('lists failed runs and metrics a replica did not expose', () => {
     const f = compareFixture();
     const run = f.runs[0]!;

@@ -110,7 +110,9 @@ divided by the transactions committed. Signing, verification and hashing are cou
 (<i>sigs/tx</i> and <i>verifs/tx</i> are those counts) and their CPU is attributed either as calls × the
 calibrated cost below (<i>counted</i>, the default: a busy machine preempts threads mid-call, which inflates
 timings) or as timed (<i>timed</i>: synchronous calls timed, less the timer; pool verifications counted);
-<i>rest</i> is what remains of the processes' CPU time.</li>
+<i>rest</i> is what remains of the processes' CPU time. <i>idle µs/tx</i> is the part of it the replicas
+spend without any load (timers, heartbeats: measured for 2 s before the clients connect), spread over the
+window's transactions.</li>
 <li><b>Ratios</b> are PBFT / CFT: above 1 for latency, CPU, messages or bytes means PBFT costs more; below 1 for
 throughput means PBFT commits less.</li>
 <li>In a <b>kill run</b> one replica is killed with SIGKILL mid-window. The <i>stall</i> is the longest interval

@@ -99,12 +99,29 @@ export function workerProcessSample(s: WorkerSample, index: number): ProcessSamp
   };
 }
 
-/** One measured run on real processes: load figures and the cost split of the window. */
+/** How long a run measures its network idle before the clients connect. */
+const IDLE_MS = 2000;
+
+/** Replica CPU seconds per second, all replicas, over `ms` of wall time from now. */
+async function idleCpu(cluster: Cluster, ms: number): Promise<number> {
+  const cpu = (xs: readonly ProcessSample[]) => xs.reduce((s, x) => s + x.cpuSeconds, 0);
+  const a = await scrapeReplicas(cluster);
+  const t0 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const b = await scrapeReplicas(cluster);
+  return (cpu(b) - cpu(a)) / ((performance.now() - t0) / 1000);
+}
+
+/** One measured run on real processes: load figures, the cost split of the window, the idle CPU. */
 export async function runOneReal(spec: RunSpec, o: RunnerOptions): Promise<RunResult> {
   let before: ProcessSample[] = [];
   let after: ProcessSample[] = [];
+  let idle = 0;
   const r = await runBench({
     ...benchOptions(spec, o),
+    beforeClients: async (ctx) => {
+      idle = await idleCpu(ctx.cluster, IDLE_MS);
+    },
     hooks: [
       {
         atMs: 0,
@@ -132,7 +149,7 @@ export async function runOneReal(spec: RunSpec, o: RunnerOptions): Promise<RunRe
   const clientsAfter = r.workers.map((w, i) => workerProcessSample(w.after, i));
   const all = (replicas: ProcessSample[], clients: ProcessSample[]) => [...replicas, ...clients];
   const [b, a] = [all(before, clientsBefore), all(after, clientsAfter)];
-  return buildRunResult(spec, load, b, a, o.calibration, o.attribution);
+  return { ...buildRunResult(spec, load, b, a, o.calibration, o.attribution), idleReplicaCpu: idle };
 }
 
 /**

@@ -49,6 +49,12 @@ function us(seconds: number): string {
   return fixed(seconds * 1e6);
 }
 
+/** CPU seconds per transaction the replicas would have spent idle over the window (part of `rest`). */
+export function idleShare(r: RunResult): number {
+  const idle = r.idleReplicaCpu ?? 0;
+  return r.load.completed > 0 ? (idle * r.load.seconds) / r.load.completed : 0;
+}
+
 /** The runs table's cells. */
 export function runsCells(runs: readonly RunResult[]): Cells {
   const headers = ['protocol', 'f', 'n', 'clients', 'tx/s', 'p50 ms', 'p90 ms', 'p99 ms', 'CPU µs/tx'];
@@ -77,6 +83,13 @@ export function runsCells(runs: readonly RunResult[]): Cells {
       fixed(r.load.failed),
     ];
   });
+  if (runs.some((r) => r.idleReplicaCpu !== undefined)) {
+    headers.push('idle µs/tx');
+    rows.forEach((row, i) => {
+      const r = runs[i];
+      row.push(r?.idleReplicaCpu === undefined ? '—' : us(idleShare(r)));
+    });
+  }
   if (runs.some((r) => r.repeatThroughputs !== undefined)) {
     headers.push('repeats tx/s');
     rows.forEach((row, i) => {

@@ -238,6 +238,11 @@ export interface RunResult {
   readonly load: LoadFigures;
   /** CPU and traffic per transaction. */
   readonly cost: CostAccount;
+  /**
+   * Replica CPU seconds per second, all replicas, while the network sat idle before the clients
+   * connected (ticks, heartbeats, timers): the share of `rest` that does not grow with the load.
+   */
+  readonly idleReplicaCpu?: number;
   /** With repetitions: the throughput of each, in run order (this result is the median one). */
   readonly repeatThroughputs?: readonly number[];
 }
