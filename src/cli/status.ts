@@ -1,8 +1,9 @@
 /**
  * `bftledger status --dir DIR`: asks every replica of the network for its /status and prints one
- * JSON object per replica per line (id, view, primary, lastExecuted, stableCheckpoint, stateDigest,
- * peers connected). An unreachable replica prints {"id": I, "error": "..."}; the exit code is 1
- * when any replica was unreachable.
+ * JSON object per replica per line (id, protocol, view, primary, lastExecuted, stableCheckpoint,
+ * stateDigest, peers connected; a crash-fault replica gives term, role, leader, commitIndex and
+ * snapshotIndex instead of view, primary and stableCheckpoint). An unreachable replica prints
+ * {"id": I, "error": "..."}; the exit code is 1 when any replica was unreachable.
  */
 import type { Command } from 'commander';
 import { clusterStatus } from '../node/processes.js';
