@@ -17,6 +17,18 @@ import {
 } from '../config/index.js';
 import { fetchStatus, spawnReplica } from '../node/processes.js';
 
+/** A network that did not come up: a replica exited, or they did not all connect in time. */
+export class NetworkStartError extends Error {
+  constructor(
+    /** 'exited' when a replica process ended while starting; 'timeout' when they did not all connect. */
+    readonly code: 'exited' | 'timeout',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'NetworkStartError';
+  }
+}
+
 /** Polls `check` every 50 ms until true; throws after `timeoutMs`. */
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -80,7 +92,8 @@ export class LocalNetwork {
       );
     } catch (err) {
       await net.stop();
-      throw err;
+      if (err instanceof NetworkStartError) throw err;
+      throw new NetworkStartError('timeout', err instanceof Error ? err.message : String(err));
     }
     return net;
   }
@@ -97,7 +110,8 @@ export class LocalNetwork {
       // No log: say only that it exited.
     }
     const how = proc.signalCode ?? `code ${proc.exitCode}`;
-    throw new Error(`replica ${id} exited while starting (${how})${first ? `: ${first.slice(0, 300)}` : ''}`);
+    const why = first ? `: ${first.slice(0, 300)}` : '';
+    throw new NetworkStartError('exited', `replica ${id} exited while starting (${how})${why}`);
   }
 
   /** kill -9 of replica `id`; resolves once the process is gone. */

@@ -4,6 +4,7 @@
  * then a kill run per protocol (the leader killed mid-run). Shows a progress bar, prints the tables,
  * and writes the JSON result and the HTML + SVG report into --out.
  */
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CompareProtocol, CompareSpec, CryptoAttribution, Workload } from '../bench/compare/index.js';
@@ -134,7 +135,8 @@ async function runCompareCommand(o: CompareCliOptions): Promise<void> {
   const calibration = calibrateCrypto();
   const bar = new c.ProgressBar(process.stderr, () => performance.now());
   const ticker = setInterval(() => bar.tick(), 500);
-  const runner = { basePort: o.basePort, maxBatch: o.batch, calibration, attribution: o.cryptoCost };
+  const warn = (line: string) => bar.note(`note: ${line}`);
+  const runner = { basePort: o.basePort, maxBatch: o.batch, calibration, attribution: o.cryptoCost, warn };
   let result: Awaited<ReturnType<typeof c.runCompare>>;
   try {
     result = await c.runCompare(spec, {
@@ -149,6 +151,8 @@ async function runCompareCommand(o: CompareCliOptions): Promise<void> {
     clearInterval(ticker);
     bar.close();
   }
+  const end = loadavg().map((x) => Math.round(x * 100) / 100);
+  result = { ...result, loadAverageAtEnd: end };
   process.stdout.write(c.formatCompareTable(result));
   const json = join(out, 'compare.json');
   c.writeCompareJson(json, result);

@@ -156,6 +156,22 @@ describe('progress', () => {
     assert.equal(s.out.at(-1), '\r\u001b[K');
   });
 
+  it('prints a note on its own line, clearing the bar and redrawing it after', () => {
+    const s = recorder(true);
+    const bar = new ProgressBar(s, () => 0);
+    bar.onEvent(events(0, 2)[0]);
+    const drawn = s.out.length;
+    bar.note('note: replicas did not connect; starting the network again');
+    assert.deepEqual(s.out.slice(drawn, drawn + 2), [
+      '\r\u001b[K',
+      'note: replicas did not connect; starting the network again\n',
+    ]);
+    assert.ok(s.out.at(-1)!.startsWith('\r['), 'the bar is back');
+    const plain = recorder(false);
+    new ProgressBar(plain, () => 0).note('note: x');
+    assert.deepEqual(plain.out, ['note: x\n']);
+  });
+
   it('keeps the bar within the width it is given', () => {
     const state = {
       fraction: 0.5,

@@ -18,10 +18,12 @@ import {
   type RunSpec,
   rateBetween,
   ratio,
+  retryStart,
   runCompare,
   timeline,
   validateCompareSpec,
 } from '../../src/bench/compare/index.js';
+import { NetworkStartError } from '../../src/bench/local-network.js';
 import { PROTOCOLS } from '../../src/config/index.js';
 import { FIXTURE_CALIBRATION, FIXTURE_ENVIRONMENT } from '../support/compare-fixture.js';
 
@@ -324,5 +326,45 @@ describe('the real runners’ choices', () => {
       else assert.throws(() => clusterProtocol(p), new RegExp(`no ${p} runtime`));
     }
     assert.equal(clusterProtocol('pbft'), 'pbft');
+  });
+});
+
+describe('retryStart', () => {
+  it('starts again once when the network did not connect in time, and says so', async () => {
+    const notes: string[] = [];
+    let calls = 0;
+    const value = await retryStart(
+      async () => {
+        calls++;
+        if (calls === 1) throw new NetworkStartError('timeout', 'timed out waiting for replicas to connect');
+        return 42;
+      },
+      (line) => notes.push(line),
+    );
+    assert.equal(value, 42);
+    assert.equal(calls, 2);
+    assert.deepEqual(notes, ['timed out waiting for replicas to connect; starting the network again']);
+  });
+
+  it('does not retry a replica that exited, any other error, or a second timeout', async () => {
+    for (const err of [new NetworkStartError('exited', 'replica 1 exited'), new Error('boom')]) {
+      let calls = 0;
+      await assert.rejects(
+        retryStart(async () => {
+          calls++;
+          throw err;
+        }),
+        err,
+      );
+      assert.equal(calls, 1);
+    }
+    let calls = 0;
+    await assert.rejects(
+      retryStart(async () => {
+        calls++;
+        throw new NetworkStartError('timeout', `attempt ${calls}`);
+      }),
+      /attempt 2/,
+    );
   });
 });

@@ -44,6 +44,7 @@ export {
   chooseVictim,
   clusterProtocol,
   type RunnerOptions,
+  retryStart,
   runKillReal,
   runOneReal,
   scrapeReplicas,

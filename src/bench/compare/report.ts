@@ -71,6 +71,9 @@ ${facts([
   ['machine', `${e.cpuModel}, ${e.cores} cores, ${gib} GiB memory`],
   ['operating system', e.os],
   ['load average at start', e.loadAverage.map((x) => x.toFixed(2)).join(', ')],
+  ...(r.loadAverageAtEnd
+    ? [['load average at end', r.loadAverageAtEnd.map((x) => x.toFixed(2)).join(', ')] as const]
+    : []),
   [
     'runs',
     `${fixed(r.spec.durationSeconds)} s measured after ${fixed(r.spec.warmupSeconds)} s warm-up each${r.spec.repeat > 1 ? `, median of ${r.spec.repeat} repetitions by throughput` : ''}; workload ${workloadText(r.spec)}`,

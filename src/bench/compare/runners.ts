@@ -9,6 +9,7 @@
 import { type Cluster, PROTOCOLS, type Protocol } from '../../config/index.js';
 import type { CryptoCalibration } from '../../crypto/index.js';
 import { fetchStatus } from '../../node/processes.js';
+import { NetworkStartError } from '../local-network.js';
 import { type BenchContext, type BenchOptions, runBench } from '../run.js';
 import type { WorkerSample } from '../worker.js';
 import { buildRunResult } from './cost.js';
@@ -38,6 +39,8 @@ export interface RunnerOptions {
   readonly attribution: CryptoAttribution;
   /** Progress lines from the benchmark (network start, clients connected). */
   readonly log?: ((line: string) => void) | undefined;
+  /** Things a reader of the results should know, e.g. a network started twice. */
+  readonly warn?: ((line: string) => void) | undefined;
 }
 
 /** The cluster protocol of a compared one; throws when this build has no runtime for it. */
@@ -112,8 +115,27 @@ async function idleCpu(cluster: Cluster, ms: number): Promise<number> {
   return (cpu(b) - cpu(a)) / ((performance.now() - t0) / 1000);
 }
 
+/**
+ * Runs `f` once more when its network did not connect in time (handshakes on a loaded machine):
+ * nothing was measured yet, so a second start costs time, not honesty. Other errors stand.
+ */
+export async function retryStart<T>(f: () => Promise<T>, log?: (line: string) => void): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    if (!(err instanceof NetworkStartError) || err.code !== 'timeout') throw err;
+    log?.(`${err.message}; starting the network again`);
+    return f();
+  }
+}
+
+/** One measured run on real processes, its network started again once if it does not connect. */
+export function runOneReal(spec: RunSpec, o: RunnerOptions): Promise<RunResult> {
+  return retryStart(() => runOneOnce(spec, o), o.warn);
+}
+
 /** One measured run on real processes: load figures, the cost split of the window, the idle CPU. */
-export async function runOneReal(spec: RunSpec, o: RunnerOptions): Promise<RunResult> {
+async function runOneOnce(spec: RunSpec, o: RunnerOptions): Promise<RunResult> {
   let before: ProcessSample[] = [];
   let after: ProcessSample[] = [];
   let idle = 0;
@@ -171,8 +193,13 @@ export function chooseVictim(statuses: readonly object[], victim: KillVictim, n:
   return leader === n - 1 ? n - 2 : n - 1;
 }
 
-/** One kill run on real processes: the victim is chosen as the window opens and killed at killAtSeconds. */
-export async function runKillReal(spec: KillRunSpec, o: RunnerOptions): Promise<KillResult> {
+/** One kill run on real processes, its network started again once if it does not connect. */
+export function runKillReal(spec: KillRunSpec, o: RunnerOptions): Promise<KillResult> {
+  return retryStart(() => runKillOnce(spec, o), o.warn);
+}
+
+/** One kill run: the victim is chosen as the window opens and killed at killAtSeconds. */
+async function runKillOnce(spec: KillRunSpec, o: RunnerOptions): Promise<KillResult> {
   let victimId = -1;
   const r = await runBench({
     ...benchOptions(spec, o),

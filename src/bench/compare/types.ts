@@ -357,4 +357,6 @@ export interface CompareResult {
   readonly failures: readonly RunFailure[];
   /** Wall seconds the whole comparison took. */
   readonly wallSeconds: number;
+  /** Load averages (1, 5, 15 min) when it ended: with the start's, how busy the machine was meanwhile. */
+  readonly loadAverageAtEnd?: readonly number[];
 }
