@@ -1,9 +1,17 @@
 /**
- * Closed-loop load: C clients, each with one request outstanding, transfer 1 unit to the next
- * client as fast as the cluster answers. Latencies are recorded after a warm-up; the result holds
- * throughput and percentiles. Every request is a real signed transfer verified by every replica.
+ * Closed-loop load: C clients, each with one request outstanding, submit the workload's operation as
+ * fast as the cluster answers. Latencies are recorded only for requests that start and finish inside
+ * the measured window (after the warm-up); `summarise` turns them into throughput and percentiles.
  */
 import type { LedgerClient } from '../client/ledger-client.js';
+
+/** Latency percentiles in milliseconds. */
+export interface LatencySummary {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
 
 /** What one load run measured. */
 export interface LoadResult {
@@ -18,12 +26,20 @@ export interface LoadResult {
   /** Completed requests per second. */
   readonly throughput: number;
   /** Latency percentiles in milliseconds. */
-  readonly latencyMs: {
-    readonly p50: number;
-    readonly p90: number;
-    readonly p99: number;
-    readonly max: number;
-  };
+  readonly latencyMs: LatencySummary;
+}
+
+/** Raw samples of a closed loop, mergeable across processes. */
+export interface LoadSamples {
+  /** Latency of each request completed inside the window, ms. */
+  readonly latenciesMs: number[];
+  /** Requests inside the window that failed. */
+  failed: number;
+  /**
+   * When asked for: when each request that succeeded inside the window completed, ms after the
+   * window opened, whenever it started (a kill run's throughput over time).
+   */
+  completionsMs?: number[];
 }
 
 /** The p-th percentile (0..100) of sorted values, or 0 for none. */
@@ -33,45 +49,15 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[i]!;
 }
 
-/** Runs the load on connected clients (client i pays `accounts[(i + 1) % n]`). */
-export async function runLoad(
-  clients: readonly LedgerClient[],
-  accounts: readonly string[],
-  warmupMs: number,
-  durationMs: number,
-  onProgress?: (completed: number, elapsedMs: number) => void,
-): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let failed = 0;
-  const start = performance.now();
-  const measureFrom = start + warmupMs;
-  const end = measureFrom + durationMs;
-  const progress = setInterval(() => onProgress?.(latencies.length, performance.now() - measureFrom), 500);
-  await Promise.all(
-    clients.map(async (client, i) => {
-      const to = accounts[(i + 1) % accounts.length]!;
-      while (performance.now() < end) {
-        const t0 = performance.now();
-        const ok = await client.transfer(to, 1n).then(
-          (o) => o.result.code === 'ok',
-          () => false,
-        );
-        const t1 = performance.now();
-        if (t0 < measureFrom || t1 > end) continue;
-        if (ok) latencies.push(t1 - t0);
-        else failed++;
-      }
-    }),
-  );
-  clearInterval(progress);
-  latencies.sort((a, b) => a - b);
-  const seconds = durationMs / 1000;
+/** Throughput and percentiles of samples gathered over `seconds` by `clients` clients. */
+export function summarise(samples: LoadSamples, clients: number, seconds: number): LoadResult {
+  const latencies = [...samples.latenciesMs].sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 100) / 100;
   return {
-    clients: clients.length,
+    clients,
     seconds,
     completed: latencies.length,
-    failed,
+    failed: samples.failed,
     throughput: Math.round(latencies.length / seconds),
     latencyMs: {
       p50: round(percentile(latencies, 50)),
@@ -80,4 +66,40 @@ export async function runLoad(
       max: round(latencies.at(-1) ?? 0),
     },
   };
+}
+
+/**
+ * Runs client i submitting `ops[i]` in a closed loop from now until `warmupMs + durationMs` have
+ * passed; with `recordCompletions`, also keeps every success's completion time in the window.
+ */
+export async function closedLoop(
+  clients: readonly LedgerClient[],
+  ops: readonly Uint8Array[],
+  warmupMs: number,
+  durationMs: number,
+  recordCompletions = false,
+): Promise<LoadSamples> {
+  const samples: LoadSamples = { latenciesMs: [], failed: 0 };
+  const completions: number[] | undefined = recordCompletions ? [] : undefined;
+  if (completions) samples.completionsMs = completions;
+  const measureFrom = performance.now() + warmupMs;
+  const end = measureFrom + durationMs;
+  await Promise.all(
+    clients.map(async (client, i) => {
+      const op = ops[i]!;
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        const ok = await client.submit(op).then(
+          (o) => o.result.code === 'ok',
+          () => false,
+        );
+        const t1 = performance.now();
+        if (ok && completions && t1 >= measureFrom && t1 < end) completions.push(t1 - measureFrom);
+        if (t0 < measureFrom || t1 > end) continue;
+        if (ok) samples.latenciesMs.push(t1 - t0);
+        else samples.failed++;
+      }
+    }),
+  );
+  return samples;
 }

@@ -1,18 +1,20 @@
 /**
- * `bftledger bench`: closed-loop load of signed transfers. Without a running network in --dir it
- * starts its own (replica processes on loopback), warms up, measures, prints throughput and latency
- * percentiles, and writes a JSON result file with the command, versions and machine.
+ * `bftledger bench`: closed-loop load of signed transfers (or null operations). Without a running
+ * network in --dir it starts its own (replica processes on loopback), forks client processes, warms
+ * up, measures, prints throughput, latency percentiles, CPU per request and traffic per request, and
+ * writes a JSON result file with the command, versions and machine.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Protocol } from '../config/types.js';
+import { registerBenchCompare } from './bench-compare.js';
 import { protocolOption } from './init.js';
 import { integer } from './parse.js';
 
 /** Options of `bench`. */
-interface BenchCliOptions {
+export interface BenchCliOptions {
   /** An existing network directory (used as is when its replicas answer). */
   dir?: string;
   /** Replicas when starting a network (default: 4 for pbft, 3 for cft). */
@@ -21,6 +23,8 @@ interface BenchCliOptions {
   protocol: Protocol;
   /** Closed-loop clients. */
   clients: number;
+  /** Client processes. */
+  clientProcesses?: number;
   /** Measured seconds. */
   duration: number;
   /** Warm-up seconds. */
@@ -29,87 +33,87 @@ interface BenchCliOptions {
   batch: number;
   /** First port when starting a network. */
   basePort: number;
+  /** Workload: transfer or null. */
+  workload: 'transfer' | 'null';
+  /** Payload bytes of a null operation. */
+  requestBytes: number;
+  /** Null workload only: unsigned requests on a network started for it. */
+  unsignedRequests: boolean;
   /** Result file. */
   out?: string;
 }
 
-async function runBench(o: BenchCliOptions): Promise<void> {
-  const { LocalNetwork, allConnected } = await import('../bench/local-network.js');
-  const { runLoad } = await import('../bench/load.js');
-  const { LedgerClient } = await import('../client/ledger-client.js');
-  const { loadCluster, loadKey, loadSigner, clusterPath } = await import('../config/index.js');
-  const { existsSync } = await import('node:fs');
-  let own: Awaited<ReturnType<typeof LocalNetwork.start>> | undefined;
-  let dir: string | undefined = o.dir;
-  if (!dir || !existsSync(clusterPath(dir)) || !(await allConnected(loadCluster(dir)))) {
-    const replicas = o.replicas ?? (o.protocol === 'cft' ? 3 : 4);
-    console.error(`starting ${replicas} ${o.protocol} replicas (batch ${o.batch})...`);
-    own = await LocalNetwork.start({
-      dir,
-      replicas,
-      protocol: o.protocol,
-      clients: Math.max(2, o.clients),
-      basePort: o.basePort,
-      parameters: { maxBatch: o.batch },
-    });
-    dir = own.dir;
-  }
-  const netDir = dir;
-  const cluster = loadCluster(netDir);
-  if (cluster.clients.length < o.clients)
-    throw new Error(`${netDir} has ${cluster.clients.length} clients; --clients ${o.clients}`);
-  const ids = Array.from({ length: o.clients }, (_, i) => i);
-  // Clients connect one after another: a burst of simultaneous handshakes is not what we measure.
-  const clients: Awaited<ReturnType<typeof LedgerClient.connect>>[] = [];
-  for (const id of ids) {
-    const signer = loadSigner(netDir, 'client', id, cluster);
-    const { secretKey } = loadKey(netDir, 'client', id, cluster);
-    clients.push(await LedgerClient.connect({ cluster, id, signer, secretKey }));
-  }
-  try {
-    const accounts = cluster.clients.map((c) => c.name);
-    const tty = process.stderr.isTTY === true;
-    const result = await runLoad(clients, accounts, o.warmup * 1000, o.duration * 1000, (done, ms) => {
-      if (tty && ms > 0)
-        process.stderr.write(`\rmeasuring: ${done} done, ${Math.round(done / (ms / 1000))}/s\u001b[K`);
-    });
-    if (tty) process.stderr.write('\r\u001b[K');
-    const report = {
-      command: `bftledger ${process.argv.slice(2).join(' ')}`,
-      date: new Date().toISOString(),
-      machine: {
-        cpus: cpus().length,
-        model: cpus()[0]?.model ?? 'unknown',
-        node: process.version,
-        platform: process.platform,
-      },
-      network: {
-        replicas: cluster.replicas.length,
-        f: cluster.f,
-        protocol: cluster.protocol,
-        maxBatch: cluster.parameters.maxBatch,
-      },
-      result,
-    };
-    const out = o.out ?? join('bench-results', `bench-${report.date.replace(/[:.]/g, '-')}.json`);
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-    const l = result.latencyMs;
-    console.log(
-      `replicas=${cluster.replicas.length} clients=${o.clients} throughput=${result.throughput} tx/s ` +
-        `p50=${l.p50}ms p90=${l.p90}ms p99=${l.p99}ms failed=${result.failed} (${out})`,
-    );
-  } finally {
-    await Promise.all(clients.map((c) => c.close()));
-    await own?.stop();
-  }
+/** A parser for --workload. */
+function workloadOption(value: string): 'transfer' | 'null' {
+  if (value === 'transfer' || value === 'null') return value;
+  throw new InvalidArgumentError('expected transfer or null');
 }
 
-/** Registers `bench`. */
+async function runBenchCommand(o: BenchCliOptions): Promise<void> {
+  const { runBench } = await import('../bench/run.js');
+  const { workloadProblem } = await import('../bench/workload.js');
+  const spec = { workload: o.workload, requestBytes: o.requestBytes, unsignedRequests: o.unsignedRequests };
+  const problem = workloadProblem(spec);
+  if (problem) {
+    console.error(`bftledger bench: ${problem}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (o.unsignedRequests)
+    console.error('WARNING: UNSIGNED requests: client signatures are neither made nor checked');
+  const date = new Date().toISOString();
+  const load = loadavg();
+  const result = await runBench({
+    ...spec,
+    dir: o.dir,
+    replicas: o.replicas ?? (o.protocol === 'cft' ? 3 : 4),
+    protocol: o.protocol,
+    clients: o.clients,
+    clientProcesses: o.clientProcesses,
+    durationS: o.duration,
+    warmupS: o.warmup,
+    maxBatch: o.batch,
+    basePort: o.basePort,
+    log: (line) => console.error(line),
+  });
+  const report = {
+    command: `bftledger ${process.argv.slice(2).join(' ')}`,
+    date,
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      platform: process.platform,
+      loadAverageAtStart: load.map((x) => Math.round(x * 100) / 100),
+    },
+    result,
+  };
+  const out = o.out ?? join('bench-results', `bench-${date.replace(/[:.]/g, '-')}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  const l = result.latencyMs;
+  const w = result.workload;
+  const what =
+    w.workload === 'null'
+      ? `null/${w.requestBytes}B ${w.unsignedRequests ? 'UNSIGNED requests' : 'signed'}`
+      : 'transfer signed';
+  console.log(
+    `replicas=${result.network.replicas} clients=${o.clients} workload=${what} throughput=${result.throughput} tx/s ` +
+      `p50=${l.p50}ms p90=${l.p90}ms p99=${l.p99}ms failed=${result.failed} cpu=${result.cpu.msPerTx}ms/tx ` +
+      `(replicas ${result.cpu.replicaMsPerTx}) frames=${result.net.framesPerTx}/tx writes=${result.net.writesPerTx}/tx ` +
+      `bytes=${result.net.bytesPerTx}/tx (${out})`,
+  );
+}
+
+/** Registers `bench` and its `compare` subcommand (the program must enable positional options). */
 export function registerBench(program: Command): void {
-  program
+  const bench = program
     .command('bench')
-    .description('closed-loop benchmark of signed transfers (starts its own network unless --dir is running)')
+    // `bench compare` has options of the same names: each command reads only those before the next.
+    .enablePositionalOptions()
+    .description(
+      'closed-loop benchmark of signed transfers or null operations (starts its own network unless --dir is running)',
+    )
     .option('--dir <dir>', 'a running network directory (or where to create one)')
     .option('--replicas <n>', 'replicas when starting a network (default: pbft 4, cft 3)', integer(3, 64))
     .addOption(
@@ -118,17 +122,35 @@ export function registerBench(program: Command): void {
         .default('pbft'),
     )
     .option('--clients <c>', 'closed-loop clients, one outstanding request each', integer(1, 1000), 8)
+    .option(
+      '--client-processes <p>',
+      'processes the clients are spread over (default: one per 10 clients, at most 4)',
+      integer(1, 64),
+    )
     .option('--duration <seconds>', 'measured seconds', integer(1, 3600), 10)
     .option('--warmup <seconds>', 'warm-up seconds before measuring', integer(0, 600), 2)
     .option('--batch <b>', 'largest batch when starting a network', integer(1, 512), 64)
     .option('--base-port <port>', 'first port when starting a network', integer(1024, 65000), 7400)
+    .option(
+      '--workload <w>',
+      'transfer (signed transfers) or null (no-op with an opaque payload)',
+      workloadOption,
+      'transfer',
+    )
+    .option('--request-bytes <b>', 'payload bytes of a null operation', integer(0, 1_000_000), 0)
+    .option(
+      '--unsigned-requests',
+      'null workload only: requests carry no signature (the started network allows it)',
+      false,
+    )
     .option('--out <file>', 'result file (default bench-results/bench-<date>.json)')
     .action(async (o: BenchCliOptions) => {
       try {
-        await runBench(o);
+        await runBenchCommand(o);
       } catch (err) {
         console.error(`bftledger bench: ${err instanceof Error ? err.message : String(err)}`);
         process.exitCode = 1;
       }
     });
+  registerBenchCompare(bench);
 }

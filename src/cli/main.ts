@@ -44,7 +44,9 @@ function buildProgram(): Command {
       'A Byzantine-fault-tolerant replicated ledger: PBFT replicas, clients and a deterministic simulator',
     )
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Options belong to the command they follow, so a subcommand may reuse its parent's option names.
+    .enablePositionalOptions();
   registerInit(program);
   registerKeygen(program);
   registerSim(program);

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { clusterPath, initCluster, loadCluster, type Protocol } from '../config/index.js';
+import { clusterPath, initCluster, loadCluster, type Protocol, unsignedRequestsOf } from '../config/index.js';
 import { clusterStatus, spawnReplica } from '../node/processes.js';
 import { protocolOption } from './init.js';
 import { integer } from './parse.js';
@@ -80,6 +80,11 @@ async function runUp(o: UpCliOptions): Promise<void> {
     );
   }
   const cluster = loadCluster(dir);
+  if (unsignedRequestsOf(cluster))
+    throw new Error(
+      `${clusterPath(dir)} sets parameters.unsignedRequests (client signatures unchecked): ` +
+        'a benchmark-only network, refused for normal use',
+    );
   if (o.protocol !== undefined && o.protocol !== cluster.protocol)
     throw new Error(
       `${clusterPath(dir)} runs ${cluster.protocol}, not ${o.protocol}: ` +

@@ -14,7 +14,7 @@ import { encodeBalance, encodeMint, encodeTransfer } from '../ledger/index.js';
 import { seal } from '../messages/envelope.js';
 import type { Message } from '../messages/types.js';
 import { startTransport } from '../net/node.js';
-import type { Transport } from '../net/types.js';
+import type { NetCounters, Transport } from '../net/types.js';
 import { CftReplies } from './cft-replies.js';
 import { PbftReplies } from './pbft-replies.js';
 import type { Outcome, ReplyRule } from './replies.js';
@@ -45,7 +45,15 @@ export interface ClientOptions {
   readonly deadlineMs?: number;
   /** How long `connect` waits for a quorum of replicas to be connected (ms). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Send requests with an all-zero signature instead of signing them (benchmarks of the null
+   * workload only: replicas accept them only when cluster.json enables `unsignedRequests`).
+   */
+  readonly unsignedRequests?: boolean;
 }
+
+/** The signature an unsigned request carries. */
+export const UNSIGNED_SIGNATURE = new Uint8Array(64);
 
 /** The request in flight (the reply rule gathers its replies). */
 interface InFlight {
@@ -71,6 +79,8 @@ export class LedgerClient {
   private readonly replicaIds: ReadonlyMap<string, number>;
   /** f of the cluster. */
   private readonly f: number;
+  /** A signer that signs nothing: every request gets the all-zero signature. */
+  private readonly unsigned: Signer;
 
   private constructor(
     private readonly options: ClientOptions,
@@ -80,6 +90,12 @@ export class LedgerClient {
     this.rule = cluster.protocol === 'cft' ? new CftReplies(cluster, id) : new PbftReplies(cluster, id);
     this.replicaIds = new Map(cluster.replicas.map((r) => [r.peerId, r.id]));
     this.f = cluster.f ?? maxFaulty(cluster.replicas.length);
+    this.unsigned = { publicKey: options.signer.publicKey, sign: () => UNSIGNED_SIGNATURE.slice() };
+  }
+
+  /** The transport's counters (frames and bytes sent), for benchmarks. */
+  get counters(): Readonly<NetCounters> {
+    return this.transport.counters;
   }
 
   /** Connects to the cluster's replicas with the client's own key. */
@@ -143,7 +159,8 @@ export class LedgerClient {
   private send(op: Uint8Array): Promise<Outcome> {
     const timestamp = Math.max(this.lastTimestamp + 1, Date.now() * 1000);
     this.lastTimestamp = timestamp;
-    const { cluster, signer, id } = this.options;
+    const { cluster, id } = this.options;
+    const signer = this.options.unsignedRequests === true ? this.unsigned : this.options.signer;
     const request = seal(signer, cluster.clusterId, 'request', id, { client: id, timestamp, op });
     return new Promise<Outcome>((resolve, reject) => {
       const interval = cluster.parameters.clientTimeoutMs;

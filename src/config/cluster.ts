@@ -41,6 +41,11 @@ const MAX_CLUSTER_FILE_BYTES = 64 * 1024 * 1024;
 /** The directory under a network directory that holds key files. */
 export const KEYS_DIR = 'keys';
 
+/** Whether a cluster accepts unsigned client requests (PBFT benchmark networks only; crash-fault clusters have no such parameter). */
+export function unsignedRequestsOf(cluster: Cluster): boolean {
+  return cluster.protocol === 'pbft' && cluster.parameters.unsignedRequests === true;
+}
+
 /** The path of the configuration file of the network directory `dir`. */
 export function clusterPath(dir: string): string {
   return path.join(dir, CLUSTER_FILE);

@@ -37,22 +37,28 @@ export class FieldReader {
   }
 
   /** A JSON object holding exactly the fields `names`: a missing or an unknown field is refused. */
-  object<const K extends string>(value: unknown, path: string, names: readonly K[]): Record<K, unknown> {
+  object<const K extends string, const O extends string = never>(
+    value: unknown,
+    path: string,
+    names: readonly K[],
+    optional: readonly O[] = [],
+  ): Record<K, unknown> & Partial<Record<O, unknown>> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       this.fail(path, `expected an object, found ${describe(value)}`);
     }
     const fields = value as Record<string, unknown>;
     for (const key of Object.keys(fields)) {
-      if (!(names as readonly string[]).includes(key)) {
-        const near = nearest(key, names);
-        const hint = near === undefined ? `expected one of ${names.join(', ')}` : `did you mean "${near}"?`;
+      const allowed: readonly string[] = [...names, ...optional];
+      if (!allowed.includes(key)) {
+        const near = nearest(key, allowed);
+        const hint = near === undefined ? `expected one of ${allowed.join(', ')}` : `did you mean "${near}"?`;
         this.fail(fieldPath(path, key), `unknown field (${hint})`);
       }
     }
     for (const name of names) {
       if (!Object.hasOwn(fields, name)) this.fail(fieldPath(path, name), 'missing');
     }
-    return fields as Record<K, unknown>;
+    return fields as Record<K, unknown> & Partial<Record<O, unknown>>;
   }
 
   /** A JSON array of at most `max` elements. */

@@ -27,6 +27,7 @@ export {
   quorumOf,
   replicaOf,
   replyQuorumOf,
+  unsignedRequestsOf,
 } from './cluster.js';
 export { INIT_DEFAULTS, METRICS_PORT_OFFSET } from './defaults.js';
 export { ConfigError, type ConfigErrorCode } from './errors.js';

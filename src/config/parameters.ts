@@ -22,6 +22,11 @@ export interface ClusterParameters extends ProtocolParameters {
   readonly maxQueueBytes: number;
   /** How long a client waits for a reply quorum before it sends to every replica. */
   readonly clientTimeoutMs: number;
+  /**
+   * Benchmarks only: replicas skip the client-signature check of requests, which carry an all-zero
+   * signature instead (replica messages stay signed). Written only when true; `up` refuses it.
+   */
+  readonly unsignedRequests?: true;
 }
 
 /** Defaults that `init` writes: the PBFT core's defaults, 10 ms ticks, 4 MiB frames, 16 MiB queues. */
@@ -50,6 +55,11 @@ export const PARAMETER_NAMES = [
   'clientTimeoutMs',
 ] as const satisfies readonly (keyof ClusterParameters)[];
 
+/** Parameters a file may leave out (absent means off); none of them is a protocol parameter. */
+export const OPTIONAL_PARAMETER_NAMES = [
+  'unsignedRequests',
+] as const satisfies readonly (keyof ClusterParameters)[];
+
 /** Upper bound for tick counts: about 2^31, far above any sensible timeout. */
 export const MAX_TICKS = 0x7fffffff;
 /** Room a frame needs around a full batch or a state chunk: envelope, signature, message fields. */
@@ -59,7 +69,7 @@ export const MAX_QUEUE_BYTES = 1024 * 1024 * 1024;
 
 /** Reads and checks `parameters` at `path` (the invariants the PBFT core and the runtime assume). */
 export function parseParameters(r: FieldReader, value: unknown, path: string): ClusterParameters {
-  const o = r.object(value, path, PARAMETER_NAMES);
+  const o = r.object(value, path, PARAMETER_NAMES, OPTIONAL_PARAMETER_NAMES);
   const at = (name: string): string => fieldPath(path, name);
   const checkpointInterval = r.integer(o.checkpointInterval, at('checkpointInterval'), 1, 1 << 20);
   const watermarkWindow = r.integer(o.watermarkWindow, at('watermarkWindow'), 1, 1 << 24);
@@ -91,6 +101,8 @@ export function parseParameters(r: FieldReader, value: unknown, path: string): C
   );
   const maxQueueBytes = r.integer(o.maxQueueBytes, at('maxQueueBytes'), maxFrameBytes, MAX_QUEUE_BYTES);
   const clientTimeoutMs = r.integer(o.clientTimeoutMs, at('clientTimeoutMs'), 1, 3_600_000);
+  if (o.unsignedRequests !== undefined && o.unsignedRequests !== true)
+    r.fail(at('unsignedRequests'), 'must be true when present (leave it out for signed requests)');
   return {
     checkpointInterval,
     watermarkWindow,
@@ -105,5 +117,6 @@ export function parseParameters(r: FieldReader, value: unknown, path: string): C
     maxFrameBytes,
     maxQueueBytes,
     clientTimeoutMs,
+    ...(o.unsignedRequests === true ? { unsignedRequests: true as const } : {}),
   };
 }

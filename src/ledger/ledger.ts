@@ -212,6 +212,8 @@ export class Ledger {
           ? fail(ResultCode.unknownAccount)
           : { code: ResultCode.ok, balance: a.balance };
       }
+      case 'null':
+        return { code: ResultCode.ok, balance: 0n };
     }
   }
 

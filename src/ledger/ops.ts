@@ -2,7 +2,8 @@
  * Ledger operations (what a client signs inside a REQUEST) and results (what a replica replies),
  * both in the canonical codec, plus the deterministic result codes.
  */
-import { type Codec, decode, encode, type Infer, struct, u8, union } from '../messages/codec.js';
+import { bytes, type Codec, decode, encode, type Infer, struct, u8, union } from '../messages/codec.js';
+import { LIMITS } from '../messages/schema.js';
 import { AMOUNT } from './amount.js';
 import { ACCOUNT_NAME } from './names.js';
 
@@ -52,7 +53,10 @@ export function isResultCode(v: number): v is ResultCode {
   return Number.isInteger(v) && v >= 0 && v < RESULT_CODE_NAMES.length;
 }
 
-/** A ledger operation: the bytes a client signs in a REQUEST's `op` field. Tags: 0, 1, 2. */
+/** Largest payload of a `null` operation: what fits in `maxOpBytes` after its tag and length prefix. */
+export const MAX_NULL_PAYLOAD_BYTES = LIMITS.maxOpBytes - 5;
+
+/** A ledger operation: the bytes a client signs in a REQUEST's `op` field. Tags: 0, 1, 2, 3. */
 export const OP = union({
   /** Move `amount` from `from` (owned by the signer) to `to` (created if it is an unused key in hex). */
   transfer: struct({ from: ACCOUNT_NAME, to: ACCOUNT_NAME, amount: AMOUNT }),
@@ -60,6 +64,11 @@ export const OP = union({
   mint: struct({ to: ACCOUNT_NAME, amount: AMOUNT }),
   /** Read a balance in consensus order. */
   balance: struct({ account: ACCOUNT_NAME }),
+  /**
+   * Do nothing with an opaque payload (benchmarks: the PBFT paper's 0/0, 4/0 operations): still
+   * ordered and answered exactly once through the client's timestamp and the reply cache.
+   */
+  null: struct({ payload: bytes(MAX_NULL_PAYLOAD_BYTES) }),
 });
 
 /** A decoded ledger operation. */
@@ -103,6 +112,11 @@ export function encodeMint(to: string, amount: bigint): Uint8Array {
 /** Encodes a balance query. Throws RangeError on an invalid name. */
 export function encodeBalance(account: string): Uint8Array {
   return encode(OP, { type: 'balance', value: { account } });
+}
+
+/** Encodes a null operation carrying `payload`. Throws RangeError past MAX_NULL_PAYLOAD_BYTES. */
+export function encodeNull(payload: Uint8Array): Uint8Array {
+  return encode(OP, { type: 'null', value: { payload } });
 }
 
 /** Decodes untrusted op bytes; null when they are not a canonical operation. */

@@ -62,6 +62,11 @@ export interface BoundaryContext {
   readonly window?: ViewWindow;
   /** The configured batch size, when smaller than `LIMITS.maxBatch`. */
   readonly maxBatch?: number;
+  /**
+   * Benchmark networks only (cluster.json `unsignedRequests`): client REQUEST signatures are not
+   * checked (such requests carry an all-zero signature); every replica message still is.
+   */
+  readonly unsignedRequests?: boolean;
 }
 
 /** One signature a frame needs: `signature` over `data` under `verifier`. */
@@ -76,6 +81,8 @@ export interface SignatureCheck {
   readonly envelope: Uint8Array;
   /** What the frame is refused with when this signature fails: the reason, and which envelope it is. */
   readonly failure: { readonly reason: RejectReason; readonly detail: string };
+  /** Set on a client request in a cluster that runs unsigned requests: the check is skipped. */
+  readonly unchecked?: true;
 }
 
 declare const parsedBrand: unique symbol;
@@ -211,7 +218,10 @@ function openEnvelope(env: Envelope, bytes: Uint8Array, ctx: BoundaryContext): O
   }
   const message = { kind, sender: env.sender, body: body.value, bytes } as AnyMessage;
   const data = signingBytes(kind, env.cluster, env.sender, env.body);
-  return { message, check: { verifier, data, signature: env.signature, envelope: bytes } };
+  const check = { verifier, data, signature: env.signature, envelope: bytes };
+  if (kind === 'request' && ctx.unsignedRequests === true)
+    return { message, check: { ...check, unchecked: true } };
+  return { message, check };
 }
 
 /** Byte offset of a pre-prepare body's request count: after view (8), seq (8) and digest (32). */
@@ -227,8 +237,8 @@ function batchCountOf(body: Uint8Array): number {
 function opener(ctx: BoundaryContext): OpenNested {
   let inner = ctx;
   if (ctx.window !== undefined) {
-    const { cluster, principals, maxBatch } = ctx;
-    inner = maxBatch === undefined ? { cluster, principals } : { cluster, principals, maxBatch };
+    const { window: _window, ...rest } = ctx;
+    inner = rest;
   }
   return (bytes, kind) => openNested(bytes, kind, inner);
 }

@@ -4,6 +4,7 @@
  * buffers bounded from the transport's own limits.
  */
 import './polyfill.js';
+import './yamux-window.js';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import type { ConnectionGater, Libp2p, PeerId, PrivateKey } from '@libp2p/interface';

@@ -32,9 +32,11 @@ import { recoverCftState } from '../storage/cft-recover.js';
 import { cftBarrier } from './cft-barrier.js';
 import { CftMetrics } from './cft-metrics.js';
 import { type CftReplicaStatus, cftStatusOf } from './cft-status.js';
+import { registerCryptoMetrics } from './crypto-metrics.js';
 import { closeEndpoint, serveEndpoint } from './http-endpoint.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { principalsOf, VerifiedCache } from './principals.js';
+import { resourceSample } from './status.js';
 
 /** How to start a crash-fault replica. */
 export interface CftNodeOptions {
@@ -98,6 +100,7 @@ export class CftNode {
     this.clientPeers = cluster.clients.map((c) => c.peerId);
     for (const r of cluster.replicas) this.peers.set(r.peerId, { role: 'replica', id: r.id });
     for (const c of cluster.clients) this.peers.set(c.peerId, { role: 'client', id: c.id });
+    registerCryptoMetrics(this.metrics.registry);
     this.updateGauges();
   }
 
@@ -335,7 +338,8 @@ export class CftNode {
 
   /** What `bftledger status` shows for this replica. */
   status(): CftReplicaStatus {
-    return cftStatusOf(this.core, this.stateMachine, this.transport, this.cluster, this.options.id);
+    const status = cftStatusOf(this.core, this.stateMachine, this.transport, this.cluster, this.options.id);
+    return { ...status, resources: resourceSample(this.transport) };
   }
 
   private fatal(what: string, err: unknown): void {

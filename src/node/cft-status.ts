@@ -9,6 +9,7 @@ import type { CftRole, CftStatus } from '../core/cft/types.js';
 import { hexOf } from '../core/quorum.js';
 import type { LedgerStateMachine } from '../ledger/state-machine.js';
 import type { Transport } from '../net/types.js';
+import type { ResourceSample } from './status.js';
 
 /** One crash-fault replica's status. */
 export interface CftReplicaStatus {
@@ -34,6 +35,8 @@ export interface CftReplicaStatus {
   readonly peersConnected: number;
   /** Replica ids connected. */
   readonly replicasConnected: readonly number[];
+  /** Process CPU and traffic so far, so a benchmark can charge each transaction its cost. */
+  readonly resources?: ResourceSample;
 }
 
 /** Builds the status of a running crash-fault replica. */

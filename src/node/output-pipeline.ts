@@ -1,8 +1,9 @@
 /**
  * Carries out a core's outputs with the persist-before-send contract and group commit: everything
  * the core asks to persist during one event-loop turn is appended to the store as one durable
- * group, and the sends that follow it in the outputs leave only after that group is on disk.
- * Groups are appended strictly in order; sends never overtake the persists that precede them.
+ * group, and the sends that follow it in the outputs leave only after that group and every group
+ * before it are on disk. Groups are handed to the store in order (which keeps them in order and
+ * may make several durable with one sync); sends never overtake the persists that precede them.
  *
  * Only records that protect a promise are barriers. For PBFT (the default): what the replica signed
  * (so it never signs a conflicting message after a crash) and its prepared certificates (so its next
@@ -89,21 +90,12 @@ export class OutputPipeline<R extends { readonly type: string } = PersistRecord>
     this.current = { records: [], sends: [], barrier: false };
     const trace = this.trace;
     const flushedAt = trace.now();
+    // The store keeps groups in call order, so a group is handed over at once and may share a
+    // sync with the groups before it; it counts as durable only once those are too.
     const appended =
-      group.records.length === 0
+      group.records.length === 0 || this.failure !== undefined
         ? this.appends
-        : this.appends.then(async () => {
-            if (this.failure !== undefined) return;
-            try {
-              const t0 = trace.now();
-              await this.store.append(group.records);
-              trace.since('storage.append', t0);
-              this.groups++;
-            } catch (err) {
-              this.failure = err;
-              this.onFailure(err);
-            }
-          });
+        : Promise.all([this.appends, this.appendNow(group.records)]).then(() => undefined);
     this.appends = appended;
     this.tail = this.tail.then(async () => {
       if (group.barrier) await appended;
@@ -111,6 +103,20 @@ export class OutputPipeline<R extends { readonly type: string } = PersistRecord>
       if (group.barrier) trace.since('pipeline.barrier', flushedAt);
       for (const send of group.sends) send();
     });
+  }
+
+  /** Appends one group now; a failure stops the replica (it can no longer keep its promises). */
+  private async appendNow(records: R[]): Promise<void> {
+    const t0 = this.trace.now();
+    try {
+      await this.store.append(records);
+      this.trace.since('storage.append', t0);
+      this.groups++;
+    } catch (err) {
+      if (this.failure !== undefined) return;
+      this.failure = err;
+      this.onFailure(err);
+    }
   }
 
   /** Resolves once everything queued so far is durable and sent. */

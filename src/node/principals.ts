@@ -29,16 +29,31 @@ export function principalsOf(cluster: Cluster): Principals {
 export class VerifiedCache {
   /** Hex digests of verified envelopes, in insertion order. */
   private readonly seen = new Set<string>();
+  /**
+   * The digest of each envelope object already hashed: a frame's envelopes are looked up when the
+   * runtime picks where to verify, again when verifying, and once more when remembered.
+   */
+  private readonly digests = new WeakMap<Uint8Array, string>();
 
   constructor(private readonly capacity = 20_000) {}
 
   /** The `known` callback for the boundary. */
-  readonly known: KnownValid = (envelope) => this.seen.has(hexOf(sha256(envelope)));
+  readonly known: KnownValid = (envelope) => this.seen.has(this.digestOf(envelope));
+
+  /** The hex digest of an envelope, computed once per envelope object (envelopes are never mutated). */
+  private digestOf(envelope: Uint8Array): string {
+    let d = this.digests.get(envelope);
+    if (d === undefined) {
+      d = hexOf(sha256(envelope));
+      this.digests.set(envelope, d);
+    }
+    return d;
+  }
 
   /** Records every envelope of a frame that fully verified. */
   remember(envelopes: readonly Uint8Array[]): void {
     for (const e of envelopes) {
-      this.seen.add(hexOf(sha256(e)));
+      this.seen.add(this.digestOf(e));
       if (this.seen.size > this.capacity) {
         const oldest = this.seen.values().next().value;
         if (oldest !== undefined) this.seen.delete(oldest);

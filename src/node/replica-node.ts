@@ -1,11 +1,12 @@
 /**
  * The replica runtime: drives the pure PBFT core with real time (a tick every `tickMs`), the
- * libp2p transport, LevelDB storage and the ledger. Frames pass the boundary with their signatures
+ * libp2p transport, a journal on disk and the ledger. Frames pass the boundary with their signatures
  * verified (inline when they carry few, on libuv's thread pool when they carry many) and reach the
  * core in arrival order; outputs go through the pipeline that makes persists durable before any
  * later send leaves. BFTLEDGER_VERIFY=sync|async forces one verification mode; BFTLEDGER_TRACE=1
  * logs per-stage latencies (see trace.ts).
  */
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -16,6 +17,7 @@ import {
   loadKey,
   loadSigner,
   pbftConfigOf,
+  unsignedRequestsOf,
 } from '../config/cluster.js';
 import { type PbftDeps, PbftReplica } from '../core/pbft/replica.js';
 import type { Input, Output, PbftConfig, RecoveredState } from '../core/pbft/types.js';
@@ -33,17 +35,34 @@ import {
 import type { AnyVerified } from '../messages/types.js';
 import { startTransport } from '../net/node.js';
 import type { Transport } from '../net/types.js';
-import { LevelStore } from '../storage/level-store.js';
+import { StorageError } from '../storage/errors.js';
+import { JournalStore } from '../storage/journal-store.js';
 import { recoverState } from '../storage/recover.js';
+import { registerCryptoMetrics } from './crypto-metrics.js';
 import { EvidenceKeeper } from './evidence-keeper.js';
 import { ReplicaMetrics } from './metrics.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { principalsOf, VerifiedCache } from './principals.js';
-import { type ReplicaStatus, statusOf } from './status.js';
+import { type ReplicaStatus, resourceSample, statusOf } from './status.js';
 import { StageTrace } from './trace.js';
 
 /** Signatures a frame may need checked and still be verified on the event loop (in 'auto' mode). */
 const INLINE_SIGNATURES = 4;
+
+/**
+ * Opens replica `id`'s journal. A LevelDB store left by an earlier version is refused rather than
+ * ignored: a replica that forgot what it signed could sign something conflicting.
+ */
+function openStore(dir: string, id: number): JournalStore {
+  const legacy = join(dir, 'data', `replica-${id}`);
+  const journal = join(dir, 'data', `replica-${id}-journal`);
+  if (existsSync(join(legacy, 'CURRENT')) && !existsSync(journal))
+    throw new StorageError(
+      'io',
+      `${legacy} holds a LevelDB store from an earlier version; this one keeps a journal`,
+    );
+  return JournalStore.open(journal);
+}
 
 /** Where signatures are verified: see `ReplicaNode.verifyInline`. */
 export type VerifyMode = 'auto' | 'sync' | 'async';
@@ -105,7 +124,7 @@ export class ReplicaNode {
     readonly cluster: Cluster,
     readonly core: PbftReplica,
     private readonly stateMachine: LedgerStateMachine,
-    private readonly store: LevelStore,
+    private readonly store: JournalStore,
     private readonly ctx: BoundaryContext,
     private readonly options: ReplicaNodeOptions,
   ) {
@@ -116,6 +135,7 @@ export class ReplicaNode {
     const { dir, id, logger } = options;
     const keeper = { dir, id, cluster, principals: ctx.principals, metrics: this.metrics, logger };
     this.evidence = new EvidenceKeeper(keeper);
+    registerCryptoMetrics(this.metrics.registry);
   }
 
   /** Loads the configuration and keys, recovers from disk, and joins the network. */
@@ -128,8 +148,14 @@ export class ReplicaNode {
       cluster: cluster.clusterId,
       principals: principalsOf(cluster),
       maxBatch: config.maxBatch,
+      ...(unsignedRequestsOf(cluster) ? { unsignedRequests: true } : {}),
     };
-    const store = await LevelStore.open(join(dir, 'data', `replica-${id}`));
+    if (ctx.unsignedRequests === true)
+      logger.warn(
+        'UNSIGNED REQUESTS: cluster.json sets unsignedRequests, so client request signatures are NOT checked; ' +
+          'benchmark networks only, never for real use',
+      );
+    const store = openStore(dir, id);
     const { state, refused } = recoverState(await store.load(), ctx);
     const stateMachine = new LedgerStateMachine(genesisOf(cluster), sha256);
     const deps: PbftDeps = { signer, stateMachine, hash: sha256 };
@@ -318,6 +344,7 @@ export class ReplicaNode {
     return {
       ...statusOf(this.core, this.stateMachine, this.transport, this.cluster, this.options.id),
       evidence: this.evidence.held,
+      resources: resourceSample(this.transport),
     };
   }
 

@@ -44,6 +44,35 @@ export interface ReplicaStatus {
   readonly replicasConnected: readonly number[];
   /** Proofs of misbehaviour this replica collected. */
   readonly evidence?: readonly EvidenceSummary[];
+  /** Process CPU and traffic so far, so a benchmark can charge each transaction its cost. */
+  readonly resources?: ResourceSample;
+}
+
+/** Cumulative CPU and network traffic of one process, sampled at a window's ends by benchmarks. */
+export interface ResourceSample {
+  /** The process id. */
+  readonly pid: number;
+  /** User plus system CPU time since the process started, microseconds. */
+  readonly cpuMicros: number;
+  /** Frames handed to the transport for sending. */
+  readonly framesOut: number;
+  /** Socket writes (frames queued in one turn for one peer share a write). */
+  readonly writesOut: number;
+  /** Bytes written to streams (frames and length prefixes, before Noise and yamux). */
+  readonly bytesOut: number;
+}
+
+/** This process's resource sample, with the transport's counters (zero without a transport). */
+export function resourceSample(transport: Transport | undefined): ResourceSample {
+  const cpu = process.cpuUsage();
+  const c = transport?.counters;
+  return {
+    pid: process.pid,
+    cpuMicros: cpu.user + cpu.system,
+    framesOut: c?.framesQueued ?? 0,
+    writesOut: c?.writes ?? 0,
+    bytesOut: c?.bytesOut ?? 0,
+  };
 }
 
 /** Builds the status of a running replica. */

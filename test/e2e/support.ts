@@ -27,7 +27,7 @@ function portFree(port: number): Promise<boolean> {
 }
 
 /** A base port such that base..base+n and base+100..base+100+n are free. */
-async function freeBase(n: number): Promise<number> {
+export async function freeBase(n: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + ((process.pid * 7 + attempt * 13) % 400) * 100;
     const ports = Array.from({ length: n }, (_, i) => [base + i, base + 100 + i]).flat();

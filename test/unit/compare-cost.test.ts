@@ -102,6 +102,27 @@ describe('processCost', () => {
     near(p.seconds.total, 0.02 - 1e-6, 'total is the sum of the parts');
   });
 
+  it('with counted attribution, ignores timings and charges every call its calibrated cost', () => {
+    const p = processCost(
+      sample('r', {
+        cpu: 1,
+        count: { sign: 100, 'verify-inline': 200, 'verify-pool': 300, hash: 1000 },
+        seconds: { sign: 0.5, 'verify-inline': 0.4, hash: 0.3 },
+        hashBytes: 1024 * 500,
+      }),
+      CAL,
+      'counted',
+    );
+    near(p.seconds.sign, 100 * 40e-6, 'sign');
+    near(p.seconds.verify, 500 * 100e-6, 'verify (inline and pool)');
+    near(p.seconds.hash, 1000 * 2e-6 + 500 * 1e-6, 'hash');
+    near(p.seconds.rest, 1 - 0.004 - 0.05 - 0.0025, 'rest');
+    assert.deepEqual(p.estimated, ['sign', 'verify', 'hash']);
+    assert.equal(p.clipped, false, 'inflated timings do not clip the rest');
+    assert.deepEqual(p.ops, { sign: 100, verify: 500, hash: 1000 });
+    assert.deepEqual(p.timedSeconds, { sign: 0.5, verify: 0.4, hash: 0.3 }, 'timings kept for comparison');
+  });
+
   it('a process with no crypto is all rest', () => {
     const p = processCost(sample('r', { cpu: 0.5 }), CAL);
     assert.deepEqual(p.seconds, { sign: 0, verify: 0, hash: 0, rest: 0.5, total: 0.5 });
@@ -164,6 +185,20 @@ describe('costAccount', () => {
     assert.equal(a.messagesPerTx, 6);
     assert.equal(a.bytesPerTx, 600);
     assert.equal(a.processes.length, 3);
+    assert.equal(a.attribution, 'timed', 'the default');
+  });
+
+  it('counts crypto operations per transaction, all processes and replicas alone', () => {
+    const deltas = [
+      sample('replica-0', { cpu: 1, count: { sign: 300, 'verify-inline': 500, hash: 40 } }),
+      sample('replica-1', { cpu: 1, count: { sign: 300, 'verify-pool': 600, hash: 60 } }),
+      sample('clients', { cpu: 1, count: { sign: 100, 'verify-inline': 200 }, role: 'client' }),
+    ];
+    const a = costAccount(deltas, 100, CAL, 'counted');
+    assert.equal(a.attribution, 'counted');
+    assert.deepEqual(a.opsPerTx, { sign: 7, verify: 13, hash: 1 });
+    assert.deepEqual(a.replicaOpsPerTx, { sign: 6, verify: 11, hash: 1 });
+    assert.deepEqual(costAccount(deltas, 0, CAL).opsPerTx, { sign: 0, verify: 0, hash: 0 });
   });
 
   it('gives zero per-transaction figures when nothing committed', () => {
@@ -182,7 +217,9 @@ describe('costAccount', () => {
       warmupSeconds: 1,
       workload: 'transfer',
       requestBytes: 0,
+      unsignedRequests: false,
       kill: null,
+      repeat: 1,
     })[0]!;
     const load = {
       seconds: 5,

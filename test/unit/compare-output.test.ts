@@ -47,14 +47,36 @@ describe('tables', () => {
   });
 
   it('prints the runs, the ratios and the kill runs of a comparison', () => {
-    const text = formatCompareTable(compareFixture());
+    const fixture = compareFixture();
+    const text = formatCompareTable(fixture);
     const lines = text.split('\n');
-    assert.match(lines[1]!, /^protocol {2}f {2}n {2}clients {3}tx\/s {2}p50 ms/);
-    assert.equal(lines.filter((l) => /^(cft|pbft) +[12] +\d+ +\d+ /.test(l)).length, 16);
+    assert.match(lines[1]!, /^protocol +f +n +clients +tx\/s +p50 ms .* sigs\/tx +verifs\/tx +msgs\/tx/);
+    assert.equal(fixture.runs.length, 2 * 2 * 3, 'two protocols, two f, three client counts');
+    assert.equal(lines.filter((l) => /^(cft|pbft) +[12] +\d+ +\d+ /.test(l)).length, fixture.runs.length);
     assert.ok(lines.includes('PBFT / CFT'));
     assert.ok(lines.includes('One replica killed mid-run'));
     assert.ok(lines.some((l) => /^pbft +1 +4 +leader \(0\) +8 +5\.0 /.test(l)));
     assert.equal(text, formatCompareTable(compareFixture()), 'the same result prints the same table');
+  });
+
+  it('shows every repetition when runs were repeated', () => {
+    const fixture = compareFixture();
+    const runs = fixture.runs.map((r, i) => (i === 0 ? { ...r, repeatThroughputs: [1200, 1350, 990] } : r));
+    const text = formatCompareTable({ ...fixture, runs });
+    assert.match(text.split('\n')[1]!, /repeats tx\/s$/);
+    assert.ok(text.includes('1,200 / 1,350 / 990'));
+    assert.doesNotMatch(formatCompareTable(fixture), /repeats/);
+  });
+
+  it('shows the idle replicas’ CPU per transaction when it was measured', () => {
+    const fixture = compareFixture();
+    const r0 = fixture.runs[0]!;
+    const runs = fixture.runs.map((r, i) => (i === 0 ? { ...r, idleReplicaCpu: 0.05 } : r));
+    const lines = formatCompareTable({ ...fixture, runs }).split('\n');
+    assert.match(lines[1]!, /idle µs\/tx$/);
+    const expected = fixed(((0.05 * r0.load.seconds) / r0.load.completed) * 1e6);
+    assert.ok(lines[3]!.endsWith(` ${expected}`), lines[3]);
+    assert.ok(lines[4]!.endsWith(' —'), 'a run without the figure');
   });
 
   it('lists failed runs and metrics a replica did not expose', () => {
@@ -132,6 +154,22 @@ describe('progress', () => {
     assert.match(last, /\] {2}37% 2\/4 pbft f=1 n=4 clients=2 0:05 left 0:08/);
     bar.close();
     assert.equal(s.out.at(-1), '\r\u001b[K');
+  });
+
+  it('prints a note on its own line, clearing the bar and redrawing it after', () => {
+    const s = recorder(true);
+    const bar = new ProgressBar(s, () => 0);
+    bar.onEvent(events(0, 2)[0]);
+    const drawn = s.out.length;
+    bar.note('note: replicas did not connect; starting the network again');
+    assert.deepEqual(s.out.slice(drawn, drawn + 2), [
+      '\r\u001b[K',
+      'note: replicas did not connect; starting the network again\n',
+    ]);
+    assert.ok(s.out.at(-1)!.startsWith('\r['), 'the bar is back');
+    const plain = recorder(false);
+    new ProgressBar(plain, () => 0).note('note: x');
+    assert.deepEqual(plain.out, ['note: x\n']);
   });
 
   it('keeps the bar within the width it is given', () => {

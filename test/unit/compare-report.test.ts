@@ -106,11 +106,27 @@ describe('report', () => {
     assert.ok(!r.html.includes('<b>&x</b>'));
   });
 
-  it('leaves the kill chart out when there were no kill runs', () => {
+  it('leaves the kill chart out when there were no kill runs, and the run charts when no run completed', () => {
     assert.deepEqual(
       compareCharts({ ...fixture, kills: [] }).map((c) => c.name),
       ['throughput', 'latency', 'cost', 'traffic'],
     );
+    assert.deepEqual(
+      compareCharts({ ...fixture, runs: [] }).map((c) => c.name),
+      ['kills'],
+    );
+  });
+
+  it('states the load at the end and the workload when they are known', async () => {
+    const r = await renderCompareReport({
+      ...fixture,
+      spec: { ...fixture.spec, workload: 'null', requestBytes: 0, unsignedRequests: true, repeat: 3 },
+      loadAverageAtEnd: [9.5, 8, 7],
+    });
+    assert.ok(r.html.includes('<td class="l">load average at end</td><td class="l">9.50, 8.00, 7.00</td>'));
+    assert.ok(r.html.includes('median of 3 repetitions'));
+    assert.ok(r.html.includes('null operations with 0-byte payloads, UNSIGNED'));
+    assert.ok(!report.html.includes('load average at end'), 'absent when not recorded');
   });
 
   it('writes the page and one SVG file per chart', async () => {

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   analyseKill,
+  COMPARE_PROTOCOLS,
   type CompareSpec,
+  chooseVictim,
+  clusterProtocol,
   computeRatios,
   defaultCompareSpec,
   type KillRunSpec,
@@ -15,10 +18,13 @@ import {
   type RunSpec,
   rateBetween,
   ratio,
+  retryStart,
   runCompare,
   timeline,
   validateCompareSpec,
 } from '../../src/bench/compare/index.js';
+import { NetworkStartError } from '../../src/bench/local-network.js';
+import { PROTOCOLS } from '../../src/config/index.js';
 import { FIXTURE_CALIBRATION, FIXTURE_ENVIRONMENT } from '../support/compare-fixture.js';
 
 /** A small spec: both protocols, f = 1 and 2, two client counts, one kill victim. */
@@ -50,7 +56,17 @@ function result(spec: RunSpec): RunResult {
       throughput: 100 * k * spec.clients,
       latencyMs: { p50: 10 / k, p90: 20 / k, p99: 40 / k, max: 80 / k },
     },
-    cost: { total: perTx, perTx, replicaPerTx: perTx, messagesPerTx: 12 / k, bytesPerTx: 0, processes: [] },
+    cost: {
+      total: perTx,
+      perTx,
+      replicaPerTx: perTx,
+      attribution: 'counted',
+      opsPerTx: { sign: 3 / k, verify: 9 / k, hash: 20 },
+      replicaOpsPerTx: { sign: 2 / k, verify: 8 / k, hash: 20 },
+      messagesPerTx: 12 / k,
+      bytesPerTx: 0,
+      processes: [],
+    },
   };
 }
 
@@ -176,6 +192,47 @@ describe('runCompare', () => {
     assert.equal(events.find((e) => e.error !== undefined)?.label, 'pbft f=2 n=7 clients=8');
   });
 
+  it('repeats runs in rounds over the plan and reports the median repetition of each', async () => {
+    const seen: string[] = [];
+    const scale = [1, 3, 2]; // round r multiplies throughput by scale[r]
+    const rounds = new Map<string, number>();
+    const out = await runCompare(
+      { ...SPEC, fValues: [1], clientCounts: [1], kill: null, repeat: 3 },
+      {
+        runOne: async (s) => {
+          const key = `${s.protocol}`;
+          const round = rounds.get(key) ?? 0;
+          rounds.set(key, round + 1);
+          seen.push(`${s.protocol}#${round}`);
+          const r = result(s);
+          return { ...r, load: { ...r.load, throughput: r.load.throughput * scale[round]! } };
+        },
+        runKill: async (s) => analyseKill(s, 0, [], 0),
+        environment: FIXTURE_ENVIRONMENT,
+        calibration: FIXTURE_CALIBRATION,
+        nowMs: () => 0,
+      },
+    );
+    assert.deepEqual(
+      seen,
+      ['cft#0', 'pbft#0', 'cft#1', 'pbft#1', 'cft#2', 'pbft#2'],
+      'rounds, not runs in a row',
+    );
+    assert.deepEqual(
+      out.runs.map((r) => [r.spec.protocol, r.load.throughput, r.repeatThroughputs]),
+      [
+        ['cft', 400, [200, 600, 400]],
+        ['pbft', 200, [100, 300, 200]],
+      ],
+    );
+    assert.equal(out.ratios[0]?.throughput, 0.5, 'ratios of the medians');
+  });
+
+  it('refuses a repeat count that is not a positive integer', () => {
+    assert.match(validateCompareSpec({ ...SPEC, repeat: 0 }).join(), /repeat/);
+    assert.match(validateCompareSpec({ ...SPEC, repeat: 1.5 }).join(), /repeat/);
+  });
+
   it('refuses an invalid spec before running anything', async () => {
     let ran = false;
     const deps = {
@@ -238,5 +295,76 @@ describe('kill runs', () => {
     assert.equal(k.recoverySeconds, null);
     assert.equal(k.stallSeconds, 4);
     assert.equal(k.throughputAfter, 0);
+  });
+});
+
+describe('the real runners’ choices', () => {
+  it('kills the leader most replicas report (PBFT primary or CFT leader), or a follower', () => {
+    const pbft = [{ primary: 1 }, { primary: 1 }, { primary: 2 }, { id: 3, error: 'down' }];
+    assert.equal(chooseVictim(pbft, 'leader', 4), 1);
+    assert.equal(chooseVictim(pbft, 'follower', 4), 3);
+    const cft = [{ leader: 4 }, { leader: 4 }, { leader: 4 }];
+    assert.equal(chooseVictim(cft, 'leader', 5), 4);
+    assert.equal(chooseVictim(cft, 'follower', 5), 3, 'the highest id that is not the leader');
+    assert.equal(
+      chooseVictim([{ primary: 0 }, { primary: 1 }], 'leader', 4),
+      0,
+      'a tie goes to the lower id',
+    );
+  });
+
+  it('refuses to guess when no replica reports a leader in range', () => {
+    assert.throws(
+      () => chooseVictim([{ error: 'down' }, { primary: 7 }, { leader: -1 }], 'leader', 4),
+      /no replica/,
+    );
+  });
+
+  it('runs a protocol only when this build has its runtime', () => {
+    for (const p of COMPARE_PROTOCOLS) {
+      if ((PROTOCOLS as readonly string[]).includes(p)) assert.equal(clusterProtocol(p), p);
+      else assert.throws(() => clusterProtocol(p), new RegExp(`no ${p} runtime`));
+    }
+    assert.equal(clusterProtocol('pbft'), 'pbft');
+  });
+});
+
+describe('retryStart', () => {
+  it('starts again once when the network did not connect in time, and says so', async () => {
+    const notes: string[] = [];
+    let calls = 0;
+    const value = await retryStart(
+      async () => {
+        calls++;
+        if (calls === 1) throw new NetworkStartError('timeout', 'timed out waiting for replicas to connect');
+        return 42;
+      },
+      (line) => notes.push(line),
+    );
+    assert.equal(value, 42);
+    assert.equal(calls, 2);
+    assert.deepEqual(notes, ['timed out waiting for replicas to connect; starting the network again']);
+  });
+
+  it('does not retry a replica that exited, any other error, or a second timeout', async () => {
+    for (const err of [new NetworkStartError('exited', 'replica 1 exited'), new Error('boom')]) {
+      let calls = 0;
+      await assert.rejects(
+        retryStart(async () => {
+          calls++;
+          throw err;
+        }),
+        err,
+      );
+      assert.equal(calls, 1);
+    }
+    let calls = 0;
+    await assert.rejects(
+      retryStart(async () => {
+        calls++;
+        throw new NetworkStartError('timeout', `attempt ${calls}`);
+      }),
+      /attempt 2/,
+    );
   });
 });

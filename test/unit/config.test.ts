@@ -275,6 +275,12 @@ const ROWS: Row[] = [
     /unknown field \(did you mean "metricsPort"\?\)/,
   ),
   row('unknown parameter', { 'parameters.batchSize': 10 }, 'parameters.batchSize', /unknown field/),
+  row(
+    'unsignedRequests other than true',
+    { 'parameters.unsignedRequests': false },
+    'parameters.unsignedRequests',
+    /must be true when present/,
+  ),
   row('missing field', { 'clients[0].peerId': DELETE }, 'clients[0].peerId', /missing/),
   row(
     'cluster id of 15 bytes',
@@ -356,5 +362,25 @@ describe('cluster.json validation', () => {
       (err: unknown) =>
         err instanceof ConfigError && err.code === 'bad-config' && /not valid JSON/.test(err.message),
     );
+  });
+});
+
+describe('unsignedRequests (benchmark networks only)', () => {
+  /** The field as parsed (PBFT parameters only have it). */
+  const unsignedOf = (c: { parameters: object }) =>
+    (c.parameters as { unsignedRequests?: true }).unsignedRequests;
+
+  it('is absent from what init writes and off when absent', () => {
+    assert.equal(Object.hasOwn(valid.parameters, 'unsignedRequests'), false);
+    assert.equal(unsignedOf(parseCluster(structuredClone(valid), 'cluster.json')), undefined);
+  });
+
+  it('is read when true, and written by initCluster only when asked for', () => {
+    const doc = structuredClone(valid) as ClusterJson & { parameters: { unsignedRequests?: true } };
+    doc.parameters.unsignedRequests = true;
+    assert.equal(unsignedOf(parseCluster(doc, 'cluster.json')), true);
+    const dir = path.join(root, 'unsigned');
+    initCluster({ dir, replicas: 4, clients: 2, basePort: 7000, parameters: { unsignedRequests: true } });
+    assert.equal(unsignedOf(loadCluster(dir)), true);
   });
 });

@@ -7,12 +7,14 @@ import {
   decodeResult,
   encodeBalance,
   encodeMint,
+  encodeNull,
   encodeResult,
   encodeTransfer,
   type Genesis,
   Ledger,
   LedgerError,
   MAX_AMOUNT,
+  MAX_NULL_PAYLOAD_BYTES,
   ResultCode,
   verifyAccountProof,
   verifyProof,
@@ -458,5 +460,46 @@ describe('ledger: restore validation', () => {
   it('accepts the untouched snapshot', () => {
     const s = fresh();
     assert.equal(hex(Ledger.restore(encode(SNAPSHOT, s), genesis(), sha256).digest()), hex(source.digest()));
+  });
+});
+
+describe('ledger: the null operation (benchmarks)', () => {
+  it('executes as a no-op: ok with balance 0, no balance moves, only the client record changes', () => {
+    const ledger = new Ledger(genesis(), sha256);
+    const reference = new Ledger(genesis(), sha256);
+    const out = ledger.execute(C.dave, 1, encodeNull(new Uint8Array(100).fill(7)), 1);
+    assert.ok(out !== null);
+    assert.deepEqual(decodeResult(out), { code: ResultCode.ok, balance: 0n });
+    for (const name of ['alice', 'bob', 'carol']) assert.equal(ledger.balance(name), reference.balance(name));
+    assert.notEqual(hex(ledger.digest()), hex(reference.digest()), 'the client record is part of the state');
+    ledger.assertInvariants();
+  });
+
+  it('is exactly-once like any request: a repeated timestamp returns null and changes nothing', () => {
+    const ledger = new Ledger(genesis(), sha256);
+    const op = encodeNull(new Uint8Array(4));
+    const first = ledger.execute(C.alice, 5, op, 1);
+    assert.ok(first !== null);
+    const digest = hex(ledger.digest());
+    assert.equal(ledger.execute(C.alice, 5, op, 2), null);
+    assert.equal(ledger.execute(C.alice, 4, op, 2), null);
+    assert.equal(hex(ledger.digest()), digest);
+    assert.deepEqual(ledger.lastReply(C.alice), { timestamp: 5, seq: 1, result: first });
+  });
+
+  it('is deterministic: two ledgers running the same null ops (any payload) reach the same digest', () => {
+    const a = new Ledger(genesis(), sha256);
+    const b = new Ledger(genesis(), sha256);
+    for (let i = 1; i <= 20; i++) {
+      const op = encodeNull(Uint8Array.from({ length: i * 13 }, (_, j) => (i * j) & 0xff));
+      assert.deepEqual(a.execute(i % 5, i, op, i), b.execute(i % 5, i, op, i));
+    }
+    assert.equal(hex(a.digest()), hex(b.digest()));
+    assert.equal(hex(Ledger.restore(a.snapshot(), genesis(), sha256).digest()), hex(b.digest()));
+  });
+
+  it('payloads up to MAX_NULL_PAYLOAD_BYTES fit in an op; longer ones are refused when encoding', () => {
+    assert.ok(encodeNull(new Uint8Array(MAX_NULL_PAYLOAD_BYTES)).length <= LIMITS.maxOpBytes);
+    assert.throws(() => encodeNull(new Uint8Array(MAX_NULL_PAYLOAD_BYTES + 1)), RangeError);
   });
 });

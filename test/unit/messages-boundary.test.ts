@@ -405,3 +405,50 @@ describe('boundary guarantees', () => {
     assert.equal(outcome(openFrame(prepare(1), { cluster: CLUSTER, principals })), 'malformed-body');
   });
 });
+
+describe('unsigned requests (benchmark networks only)', () => {
+  const unsigned: BoundaryContext = { ...ctx, unsignedRequests: true };
+  /** A request from `client` carrying the all-zero signature. */
+  const zeroSigned = (client: number, timestamp: number) => {
+    const zero = { publicKey: new Uint8Array(32), sign: () => new Uint8Array(64) };
+    return seal(zero, CLUSTER, 'request', client, { client, timestamp, op: Uint8Array.of(0) }).bytes;
+  };
+
+  it('a request with the all-zero signature is refused unless the cluster enables the mode', () => {
+    const r = openFrame(zeroSigned(100, 1), ctx);
+    assert.ok(!r.ok);
+    assert.equal(r.reason, 'bad-signature');
+    const u = openFrame(zeroSigned(100, 1), unsigned);
+    assert.ok(u.ok && u.value.kind === 'request');
+    const parsed = parseFrame(zeroSigned(100, 1), unsigned);
+    assert.ok(parsed.ok);
+    assert.equal(parsed.value.signatures.length, 0, 'no signature check is listed for it');
+  });
+
+  it('in a batch: refused in normal mode, accepted in the mode; the pre-prepare signature is still checked', () => {
+    const batch = [zeroSigned(100, 1), request(101, 1)];
+    const normal = openFrame(prePrepare(batch), ctx);
+    assert.ok(!normal.ok);
+    assert.match(normal.detail ?? '', /request 0: bad signature/);
+    assert.ok(openFrame(prePrepare(batch), unsigned).ok);
+    const forged = prePrepare(batch, { sender: 0 });
+    const bad = new Uint8Array(forged);
+    bad[bad.length - 1]! ^= 1;
+    const r = openFrame(bad, unsigned);
+    assert.ok(!r.ok);
+    assert.equal(r.reason, 'bad-signature');
+  });
+
+  it('replica messages stay signed in the mode: a zero-signed prepare is refused', () => {
+    const zero = { publicKey: new Uint8Array(32), sign: () => new Uint8Array(64) };
+    const r = openFrame(seal(zero, CLUSTER, 'prepare', 2, vote()).bytes, unsigned);
+    assert.ok(!r.ok);
+    assert.equal(r.reason, 'bad-signature');
+  });
+
+  it('a request from an unknown client is still refused in the mode', () => {
+    const r = openFrame(zeroSigned(999, 1), unsigned);
+    assert.ok(!r.ok);
+    assert.equal(r.reason, 'unknown-sender');
+  });
+});

@@ -7,6 +7,7 @@ import '../../src/net/polyfill.js';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
+import { YamuxStream } from '@chainsafe/libp2p-yamux/stream';
 import type { Stream } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
 import { generateSecretKey, publicKeyOf } from '../../src/crypto/keys.js';
@@ -22,6 +23,7 @@ import {
   startTransport,
   type Transport,
 } from '../../src/net/index.js';
+import { installWindowPolicy, windowUpdateDue } from '../../src/net/yamux-window.js';
 
 /** Listen address with a port the OS picks. */
 const ANY_PORT = '/ip4/127.0.0.1/tcp/0';
@@ -136,6 +138,28 @@ describe('net identity', () => {
       assert.equal(n.t.peerId, p.peerId);
       assert.deepEqual(n.t.listenAddrs(), []);
     });
+  });
+});
+
+describe('net yamux window policy', () => {
+  test('more window is granted only once half of it has been consumed', () => {
+    const cases: [number, number, boolean][] = [
+      [256 * 1024, 256 * 1024, false],
+      [256 * 1024, 256 * 1024 - 200, false],
+      [256 * 1024, 128 * 1024 + 1, false],
+      [256 * 1024, 128 * 1024, true],
+      [256 * 1024, 0, true],
+    ];
+    for (const [window, capacity, due] of cases)
+      assert.equal(windowUpdateDue(window, capacity), due, `window ${window}, capacity ${capacity}`);
+  });
+
+  test('the policy is installed on yamux streams once, however often it is installed', () => {
+    const proto = YamuxStream.prototype as unknown as Record<symbol, unknown> & { sendWindowUpdate: unknown };
+    assert.equal(proto[Symbol.for('bftledger.yamux-window')], true, 'importing the transport installs it');
+    const installed = proto.sendWindowUpdate;
+    installWindowPolicy();
+    assert.equal(proto.sendWindowUpdate, installed, 'a second install wraps nothing again');
   });
 });
 

@@ -88,7 +88,7 @@ export function latencyChart(result: CompareResult): ChartSpec {
     name: 'latency',
     title: 'Latency percentiles',
     caption:
-      'Client-observed latency from sending a signed request to holding enough matching replies ' +
+      'Client-observed latency from sending a request to holding enough matching replies ' +
       '(f + 1 for PBFT), in milliseconds. The 1-client point is the latency floor of each protocol.',
     spec: {
       $schema: SCHEMA,
@@ -280,9 +280,11 @@ export function killChart(result: CompareResult): ChartSpec {
   };
 }
 
-/** Every chart the report draws for `result` (the kill chart only when there were kill runs). */
+/** Every chart the report draws for `result`: the run charts when runs completed, the kill chart when kill runs did. */
 export function compareCharts(result: CompareResult): ChartSpec[] {
-  const charts = [throughputChart(result), latencyChart(result), costChart(result), trafficChart(result)];
+  const charts: ChartSpec[] = [];
+  if (result.runs.length > 0)
+    charts.push(throughputChart(result), latencyChart(result), costChart(result), trafficChart(result));
   if (result.kills.length > 0) charts.push(killChart(result));
   return charts;
 }

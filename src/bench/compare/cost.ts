@@ -1,18 +1,23 @@
 /**
  * The cost split: from each process's counters at the start and the end of the measured window
  * (CPU time, crypto counters, messages and bytes sent), the CPU seconds per committed transaction
- * spent signing, verifying, hashing and on everything else, and the traffic per transaction.
+ * spent signing, verifying, hashing and on everything else, the crypto operations per transaction,
+ * and the traffic per transaction.
  *
- * Timed crypto (synchronous calls on the event loop) counts as measured, less the timer's own
- * cost per call; work that could not be timed (verifications on libuv's pool, processes that ran
- * with timing off) counts as calls x the calibrated per-op cost. The rest is the process's CPU time
- * less its crypto, never below zero.
+ * With `timed` attribution, timed crypto (synchronous calls on the event loop) counts as measured,
+ * less the timer's own cost per call, and work that could not be timed (verifications on libuv's
+ * pool, processes that ran with timing off) counts as calls x the calibrated per-op cost. With
+ * `counted` attribution every operation counts as calls x calibrated cost: on a machine shared by
+ * more runnable threads than cores, a call's wall time includes the waits of a preempted thread. The
+ * rest is the process's CPU time less its crypto, never below zero.
  */
 import type { CryptoCalibration } from '../../crypto/index.js';
 import { cryptoDelta } from '../../crypto/index.js';
 import type {
   CostAccount,
   CostBreakdown,
+  CryptoAttribution,
+  CryptoOps,
   LoadFigures,
   ProcessCost,
   ProcessSample,
@@ -58,12 +63,17 @@ function timed(seconds: number, count: number, cal: CryptoCalibration): number |
 }
 
 /** One process's CPU over a window, split into sign, verify, hash and rest. */
-export function processCost(delta: ProcessSample, cal: CryptoCalibration): ProcessCost {
+export function processCost(
+  delta: ProcessSample,
+  cal: CryptoCalibration,
+  attribution: CryptoAttribution = 'timed',
+): ProcessCost {
   const { count, seconds, hashBytes } = delta.crypto;
   const estimated: (keyof CostBreakdown)[] = [];
-  const signTimed = timed(seconds.sign, count.sign, cal);
-  const inlineTimed = timed(seconds['verify-inline'], count['verify-inline'], cal);
-  const hashTimed = timed(seconds.hash, count.hash, cal);
+  const use = (s: number, n: number) => (attribution === 'timed' ? timed(s, n, cal) : null);
+  const signTimed = use(seconds.sign, count.sign);
+  const inlineTimed = use(seconds['verify-inline'], count['verify-inline']);
+  const hashTimed = use(seconds.hash, count.hash);
   if (signTimed === null) estimated.push('sign');
   if (inlineTimed === null || count['verify-pool'] > 0) estimated.push('verify');
   if (hashTimed === null) estimated.push('hash');
@@ -79,6 +89,8 @@ export function processCost(delta: ProcessSample, cal: CryptoCalibration): Proce
     seconds: { sign, verify, hash, rest, total: crypto + rest },
     estimated,
     clipped: crypto > delta.cpuSeconds,
+    ops: { sign: count.sign, verify: count['verify-inline'] + count['verify-pool'], hash: count.hash },
+    timedSeconds: { sign: seconds.sign, verify: seconds['verify-inline'], hash: seconds.hash },
     messagesOut: delta.messagesOut,
     bytesOut: delta.bytesOut,
     missing: delta.missing,
@@ -104,21 +116,33 @@ export function divideCost(c: CostBreakdown, n: number): CostBreakdown {
   return { sign: c.sign / n, verify: c.verify / n, hash: c.hash / n, rest: c.rest / n, total: c.total / n };
 }
 
+/** Operations per committed transaction summed over `processes` (zeros when nothing committed). */
+function opsPerTx(processes: readonly ProcessCost[], committed: number): CryptoOps {
+  const per = (k: keyof CryptoOps) =>
+    committed > 0 ? processes.reduce((s, p) => s + p.ops[k], 0) / committed : 0;
+  return { sign: per('sign'), verify: per('verify'), hash: per('hash') };
+}
+
 /** The cost account of a run from per-process window deltas and the transactions committed in it. */
 export function costAccount(
   deltas: readonly ProcessSample[],
   committed: number,
   cal: CryptoCalibration,
+  attribution: CryptoAttribution = 'timed',
 ): CostAccount {
-  const processes = deltas.map((d) => processCost(d, cal));
+  const processes = deltas.map((d) => processCost(d, cal, attribution));
+  const replicaProcesses = processes.filter((p) => p.role === 'replica');
   const total = addCosts(processes.map((p) => p.seconds));
-  const replicas = addCosts(processes.filter((p) => p.role === 'replica').map((p) => p.seconds));
+  const replicas = addCosts(replicaProcesses.map((p) => p.seconds));
   const messages = processes.reduce((s, p) => s + p.messagesOut, 0);
   const bytes = processes.reduce((s, p) => s + p.bytesOut, 0);
   return {
     total,
     perTx: divideCost(total, committed),
     replicaPerTx: divideCost(replicas, committed),
+    attribution,
+    opsPerTx: opsPerTx(processes, committed),
+    replicaOpsPerTx: opsPerTx(replicaProcesses, committed),
     messagesPerTx: committed > 0 ? messages / committed : 0,
     bytesPerTx: committed > 0 ? bytes / committed : 0,
     processes,
@@ -135,6 +159,7 @@ export function buildRunResult(
   before: readonly ProcessSample[],
   after: readonly ProcessSample[],
   cal: CryptoCalibration,
+  attribution: CryptoAttribution = 'timed',
 ): RunResult {
-  return { spec, load, cost: costAccount(sampleDeltas(before, after), load.completed, cal) };
+  return { spec, load, cost: costAccount(sampleDeltas(before, after), load.completed, cal, attribution) };
 }

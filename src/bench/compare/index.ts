@@ -1,4 +1,4 @@
-/** `bench compare`'s public surface: types, the loop, the cost split, samples, table, progress, JSON, report. */
+/** `bench compare`'s public surface: types, the loop, the real runners, the cost split, samples, table, progress, JSON, report. */
 export { type ChartSpec, compareCharts } from './charts.js';
 export {
   addCosts,
@@ -40,6 +40,16 @@ export {
   renderCompareReport,
   writeCompareReport,
 } from './report.js';
+export {
+  chooseVictim,
+  clusterProtocol,
+  type RunnerOptions,
+  retryStart,
+  runKillReal,
+  runOneReal,
+  scrapeReplicas,
+  workerProcessSample,
+} from './runners.js';
 export {
   localSample,
   type MetricLine,

@@ -114,6 +114,13 @@ export class ProgressBar {
     this.#drawn = true;
   }
 
+  /** Prints a line of its own (above the bar on a terminal). */
+  note(line: string): void {
+    this.#clear();
+    this.stream.write(`${line}\n`);
+    this.tick();
+  }
+
   /** Removes the bar from the screen. */
   close(): void {
     this.#clear();

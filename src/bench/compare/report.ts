@@ -50,6 +50,13 @@ function facts(rows: readonly (readonly [string, string])[]): string {
   return htmlTable({ headers: ['', ''], rows, align: ['left', 'left'] }).replace(/<thead>.*?<\/thead>/, '');
 }
 
+/** The workload in words: signed transfers, or null operations of a size, signed or not. */
+export function workloadText(spec: CompareResult['spec']): string {
+  if (spec.workload !== 'null') return 'signed transfers';
+  const signed = spec.unsignedRequests ? 'UNSIGNED (signatures neither made nor checked)' : 'signed';
+  return `null operations with ${spec.requestBytes}-byte payloads, ${signed}`;
+}
+
 /** The environment section: command, versions, machine. */
 function environmentSection(r: CompareResult): string {
   const e = r.environment;
@@ -64,9 +71,12 @@ ${facts([
   ['machine', `${e.cpuModel}, ${e.cores} cores, ${gib} GiB memory`],
   ['operating system', e.os],
   ['load average at start', e.loadAverage.map((x) => x.toFixed(2)).join(', ')],
+  ...(r.loadAverageAtEnd
+    ? [['load average at end', r.loadAverageAtEnd.map((x) => x.toFixed(2)).join(', ')] as const]
+    : []),
   [
     'runs',
-    `${fixed(r.spec.durationSeconds)} s measured after ${fixed(r.spec.warmupSeconds)} s warm-up each; workload ${r.spec.workload}${r.spec.requestBytes > 0 ? `, ${r.spec.requestBytes}-byte requests` : ''}`,
+    `${fixed(r.spec.durationSeconds)} s measured after ${fixed(r.spec.warmupSeconds)} s warm-up each${r.spec.repeat > 1 ? `, median of ${r.spec.repeat} repetitions by throughput` : ''}; workload ${workloadText(r.spec)}`,
   ],
   ['whole comparison', `${fixed(r.wallSeconds)} s`],
 ])}
@@ -93,15 +103,19 @@ where they are issued: they count as calls × the verify cost above.</p>`;
 const GUIDE = `<h2>Reading this report</h2>
 <ul>
 <li><b>CFT</b> is the crash-fault baseline (n = 2f + 1, a leader, majority quorum, unsigned protocol messages);
-<b>PBFT</b> tolerates f Byzantine replicas (n = 3f + 1, three signed phases). Both execute the same signed
-transfers on the same ledger, storage and network, so their difference is the price of Byzantine tolerance.</li>
+<b>PBFT</b> tolerates f Byzantine replicas (n = 3f + 1, three signed phases). Both execute the same requests
+(the workload above) on the same ledger, storage and network, so their difference is the price of Byzantine tolerance.</li>
 <li>Each run starts fresh replica processes on this machine, drives C closed-loop clients (one outstanding
 request each) through a warm-up, then measures. Every process shares the machine's cores: throughput is
 bounded by the total CPU per transaction.</li>
 <li><b>CPU per transaction</b> is summed over every process (replicas and clients) during the measured window and
-divided by the transactions committed. Signing, verification and hashing are counted where they happen;
-synchronous calls are timed (the timer itself is subtracted), pool verifications are calls × calibrated cost,
-and <i>rest</i> is what remains of the processes' CPU time.</li>
+divided by the transactions committed. Signing, verification and hashing are counted where they happen
+(<i>sigs/tx</i> and <i>verifs/tx</i> are those counts) and their CPU is attributed either as calls × the
+calibrated cost below (<i>counted</i>, the default: a busy machine preempts threads mid-call, which inflates
+timings) or as timed (<i>timed</i>: synchronous calls timed, less the timer; pool verifications counted);
+<i>rest</i> is what remains of the processes' CPU time. <i>idle µs/tx</i> is the part of it the replicas
+spend without any load (timers, heartbeats: measured for 2 s before the clients connect), spread over the
+window's transactions.</li>
 <li><b>Ratios</b> are PBFT / CFT: above 1 for latency, CPU, messages or bytes means PBFT costs more; below 1 for
 throughput means PBFT commits less.</li>
 <li>In a <b>kill run</b> one replica is killed with SIGKILL mid-window. The <i>stall</i> is the longest interval

@@ -99,12 +99,12 @@ export function sampleFromMetrics(text: string, role: ProcessRole, name: string)
   };
 }
 
-/** Fetches `url` (a replica's /metrics) and samples it; throws when it does not answer. */
+/** Fetches `url` (a replica's /metrics) and samples it; throws when it does not answer (a replica starved of CPU may answer late). */
 export async function scrapeSample(
   url: string,
   role: ProcessRole,
   name: string,
-  timeoutMs = 2000,
+  timeoutMs = 15_000,
 ): Promise<ProcessSample> {
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);

@@ -49,10 +49,16 @@ function us(seconds: number): string {
   return fixed(seconds * 1e6);
 }
 
+/** CPU seconds per transaction the replicas would have spent idle over the window (part of `rest`). */
+export function idleShare(r: RunResult): number {
+  const idle = r.idleReplicaCpu ?? 0;
+  return r.load.completed > 0 ? (idle * r.load.seconds) / r.load.completed : 0;
+}
+
 /** The runs table's cells. */
 export function runsCells(runs: readonly RunResult[]): Cells {
   const headers = ['protocol', 'f', 'n', 'clients', 'tx/s', 'p50 ms', 'p90 ms', 'p99 ms', 'CPU µs/tx'];
-  headers.push('sign', 'verify', 'hash', 'rest', 'msgs/tx', 'bytes/tx', 'failed');
+  headers.push('sign', 'verify', 'hash', 'rest', 'sigs/tx', 'verifs/tx', 'msgs/tx', 'bytes/tx', 'failed');
   const rows = runs.map((r) => {
     const l = r.load.latencyMs;
     const c = r.cost.perTx;
@@ -70,11 +76,26 @@ export function runsCells(runs: readonly RunResult[]): Cells {
       us(c.verify),
       us(c.hash),
       us(c.rest),
+      fixed(r.cost.opsPerTx.sign, 1),
+      fixed(r.cost.opsPerTx.verify, 1),
       fixed(r.cost.messagesPerTx, 1),
       fixed(r.cost.bytesPerTx),
       fixed(r.load.failed),
     ];
   });
+  if (runs.some((r) => r.idleReplicaCpu !== undefined)) {
+    headers.push('idle µs/tx');
+    rows.forEach((row, i) => {
+      const r = runs[i];
+      row.push(r?.idleReplicaCpu === undefined ? '—' : us(idleShare(r)));
+    });
+  }
+  if (runs.some((r) => r.repeatThroughputs !== undefined)) {
+    headers.push('repeats tx/s');
+    rows.forEach((row, i) => {
+      row.push((runs[i]?.repeatThroughputs ?? []).map((x) => fixed(x)).join(' / '));
+    });
+  }
   return { headers, rows, align: ['left'] };
 }
 
@@ -131,7 +152,11 @@ export function costNotes(runs: readonly RunResult[]): string[] {
         notes.add(`${formatRunLabel(r.spec)} ${p.name}: timed crypto exceeded CPU time; rest set to 0`);
     }
   }
-  const estimated = runs.some((r) => r.cost.processes.some((p) => p.estimated.length > 0));
+  if (runs.some((r) => r.cost.attribution === 'counted'))
+    notes.add('crypto CPU is attributed as calls x the calibrated CPU cost per call (see the calibration)');
+  const estimated = runs.some(
+    (r) => r.cost.attribution === 'timed' && r.cost.processes.some((p) => p.estimated.length > 0),
+  );
   if (estimated) notes.add('pool verifications (and untimed ops) are counted as calls x calibrated cost');
   return [...notes];
 }

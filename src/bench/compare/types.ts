@@ -5,6 +5,9 @@
  * and what the table and the report are drawn from.
  */
 import type { CryptoCalibration, CryptoCounters } from '../../crypto/index.js';
+import type { Workload } from '../workload.js';
+
+export { WORKLOADS, type Workload } from '../workload.js';
 
 /** The protocols compared: the crash-fault baseline and PBFT. */
 export const COMPARE_PROTOCOLS = ['cft', 'pbft'] as const;
@@ -15,11 +18,6 @@ export type CompareProtocol = (typeof COMPARE_PROTOCOLS)[number];
 export function replicasFor(protocol: CompareProtocol, f: number): number {
   return protocol === 'cft' ? 2 * f + 1 : 3 * f + 1;
 }
-
-/** Workloads a run can drive; closed-loop signed transfers are the only one today. */
-export const WORKLOADS = ['transfer'] as const;
-/** One workload. */
-export type Workload = (typeof WORKLOADS)[number];
 
 /** Which replica a kill run kills: the leader (primary) or a follower (backup). */
 export type KillVictim = 'leader' | 'follower';
@@ -54,10 +52,18 @@ export interface CompareSpec {
   readonly warmupSeconds: number;
   /** The load. */
   readonly workload: Workload;
-  /** Request payload size in bytes, for runners that pad requests (0: the plain transfer). */
+  /** Payload bytes of a null operation (ignored for transfers). */
   readonly requestBytes: number;
+  /** Null workload only: requests carry no signature and replicas check none (benchmark networks only). */
+  readonly unsignedRequests: boolean;
   /** The kill runs, or null for none. */
   readonly kill: KillPlan | null;
+  /**
+   * Times each measured run is repeated (in rounds over the whole plan, so a busy spell on a shared
+   * machine hits one repetition of many runs rather than every repetition of one); the run with the
+   * median throughput is reported.
+   */
+  readonly repeat: number;
 }
 
 /** One measured run, as the injected runner receives it. */
@@ -76,8 +82,10 @@ export interface RunSpec {
   readonly warmupSeconds: number;
   /** The load. */
   readonly workload: Workload;
-  /** Request payload size in bytes. */
+  /** Payload bytes of a null operation. */
   readonly requestBytes: number;
+  /** Null workload only: unsigned requests. */
+  readonly unsignedRequests: boolean;
 }
 
 /** One kill run, as the injected runner receives it. */
@@ -142,6 +150,26 @@ export interface ProcessSample {
   readonly missing: readonly string[];
 }
 
+/** Crypto operations of a process or a run (verifications inline and on the pool together). */
+export interface CryptoOps {
+  /** Ed25519 signatures made. */
+  readonly sign: number;
+  /** Ed25519 signatures verified. */
+  readonly verify: number;
+  /** SHA-256 calls. */
+  readonly hash: number;
+}
+
+/**
+ * How crypto CPU is attributed. `timed`: synchronous calls as timed, less the timer (exact on an idle
+ * machine, but a thread preempted mid-call counts the wait too); `counted`: calls x the calibrated
+ * CPU cost per call (immune to preemption; blind to cache effects). Pool verifications are always
+ * counted.
+ */
+export const CRYPTO_ATTRIBUTIONS = ['counted', 'timed'] as const;
+/** One way of attributing crypto CPU. */
+export type CryptoAttribution = (typeof CRYPTO_ATTRIBUTIONS)[number];
+
 /** One process's CPU over a window, split. */
 export interface ProcessCost {
   /** Replica or client process. */
@@ -154,6 +182,10 @@ export interface ProcessCost {
   readonly estimated: readonly (keyof CostBreakdown)[];
   /** True when its timed crypto exceeded its CPU time (rest clipped to 0: a preempted thread). */
   readonly clipped: boolean;
+  /** Its crypto operations in the window. */
+  readonly ops: CryptoOps;
+  /** Seconds its synchronous crypto calls took as timed (verify: inline only), for comparison. */
+  readonly timedSeconds: CryptoOps;
   /** Messages it sent. */
   readonly messagesOut: number;
   /** Bytes it sent. */
@@ -170,6 +202,12 @@ export interface CostAccount {
   readonly perTx: CostBreakdown;
   /** CPU seconds per committed transaction, replica processes only. */
   readonly replicaPerTx: CostBreakdown;
+  /** How the crypto parts were attributed. */
+  readonly attribution: CryptoAttribution;
+  /** Crypto operations per committed transaction, all processes. */
+  readonly opsPerTx: CryptoOps;
+  /** Crypto operations per committed transaction, replica processes only. */
+  readonly replicaOpsPerTx: CryptoOps;
   /** Messages sent per committed transaction, all processes. */
   readonly messagesPerTx: number;
   /** Bytes sent per committed transaction, all processes. */
@@ -200,6 +238,13 @@ export interface RunResult {
   readonly load: LoadFigures;
   /** CPU and traffic per transaction. */
   readonly cost: CostAccount;
+  /**
+   * Replica CPU seconds per second, all replicas, while the network sat idle before the clients
+   * connected (ticks, heartbeats, timers): the share of `rest` that does not grow with the load.
+   */
+  readonly idleReplicaCpu?: number;
+  /** With repetitions: the throughput of each, in run order (this result is the median one). */
+  readonly repeatThroughputs?: readonly number[];
 }
 
 /** Throughput in one bin of a kill run. */
@@ -312,4 +357,6 @@ export interface CompareResult {
   readonly failures: readonly RunFailure[];
   /** Wall seconds the whole comparison took. */
   readonly wallSeconds: number;
+  /** Load averages (1, 5, 15 min) when it ended: with the start's, how busy the machine was meanwhile. */
+  readonly loadAverageAtEnd?: readonly number[];
 }
