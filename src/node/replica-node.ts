@@ -6,7 +6,6 @@
  * later send leaves. BFTLEDGER_VERIFY=sync|async forces one verification mode; BFTLEDGER_TRACE=1
  * logs per-stage latencies (see trace.ts).
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -35,8 +34,7 @@ import {
 import type { AnyVerified } from '../messages/types.js';
 import { startTransport } from '../net/node.js';
 import type { Transport } from '../net/types.js';
-import { StorageError } from '../storage/errors.js';
-import { JournalStore } from '../storage/journal-store.js';
+import { LevelStore } from '../storage/level-store.js';
 import { recoverState } from '../storage/recover.js';
 import { registerCryptoMetrics } from './crypto-metrics.js';
 import { EvidenceKeeper } from './evidence-keeper.js';
@@ -48,21 +46,6 @@ import { StageTrace } from './trace.js';
 
 /** Signatures a frame may need checked and still be verified on the event loop (in 'auto' mode). */
 const INLINE_SIGNATURES = 4;
-
-/**
- * Opens replica `id`'s journal. A LevelDB store left by an earlier version is refused rather than
- * ignored: a replica that forgot what it signed could sign something conflicting.
- */
-function openStore(dir: string, id: number): JournalStore {
-  const legacy = join(dir, 'data', `replica-${id}`);
-  const journal = join(dir, 'data', `replica-${id}-journal`);
-  if (existsSync(join(legacy, 'CURRENT')) && !existsSync(journal))
-    throw new StorageError(
-      'io',
-      `${legacy} holds a LevelDB store from an earlier version; this one keeps a journal`,
-    );
-  return JournalStore.open(journal);
-}
 
 /** Where signatures are verified: see `ReplicaNode.verifyInline`. */
 export type VerifyMode = 'auto' | 'sync' | 'async';
@@ -124,7 +107,7 @@ export class ReplicaNode {
     readonly cluster: Cluster,
     readonly core: PbftReplica,
     private readonly stateMachine: LedgerStateMachine,
-    private readonly store: JournalStore,
+    private readonly store: LevelStore,
     private readonly ctx: BoundaryContext,
     private readonly options: ReplicaNodeOptions,
   ) {
@@ -155,7 +138,7 @@ export class ReplicaNode {
         'UNSIGNED REQUESTS: cluster.json sets unsignedRequests, so client request signatures are NOT checked; ' +
           'benchmark networks only, never for real use',
       );
-    const store = openStore(dir, id);
+    const store = await LevelStore.open(join(dir, 'data', `replica-${id}`));
     const { state, refused } = recoverState(await store.load(), ctx);
     const stateMachine = new LedgerStateMachine(genesisOf(cluster), sha256);
     const deps: PbftDeps = { signer, stateMachine, hash: sha256 };

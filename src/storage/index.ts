@@ -13,7 +13,6 @@ export {
 export { CftLevelStore } from './cft-level-store.js';
 export { type CftRecovery, recoverCftState } from './cft-recover.js';
 export { StorageError, type StorageErrorCode } from './errors.js';
-export { JournalStore } from './journal-store.js';
 export { LevelStore } from './level-store.js';
 export { MemoryStore } from './memory-store.js';
 export type { DurableState, ReplicaStore, StoredCertificate, StoredCheckpoint } from './types.js';

@@ -10,8 +10,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -23,14 +22,7 @@ import type { Output, PersistRecord } from '../../src/core/pbft/types.js';
 import { toHex } from '../../src/crypto/hex.js';
 import { openFrame } from '../../src/messages/boundary.js';
 import type { AnyMessage, Message } from '../../src/messages/types.js';
-import {
-  type DurableState,
-  JournalStore,
-  LevelStore,
-  MemoryStore,
-  type ReplicaStore,
-  StorageError,
-} from '../../src/storage/index.js';
+import { type DurableState, LevelStore, MemoryStore } from '../../src/storage/index.js';
 import {
   asReplica,
   deliver,
@@ -172,18 +164,10 @@ function assertNothingLost(state: DurableState, groups: readonly PersistRecord[]
 
 /** Set in the child process of the kill -9 test: the directory it appends to until it is killed. */
 const CHILD_DIR_ENV = 'BFTLEDGER_STORAGE_CRASH_CHILD_DIR';
-/** Set in the child process of the kill -9 test: which store it appends to. */
-const CHILD_STORE_ENV = 'BFTLEDGER_STORAGE_CRASH_CHILD_STORE';
-
-/** The stores under test, by name: each opens (creating) the store in a directory. */
-const STORES: Record<string, (dir: string) => Promise<ReplicaStore>> = {
-  LevelStore: (dir) => LevelStore.open(dir),
-  JournalStore: async (dir) => JournalStore.open(dir),
-};
 
 /** The child of the kill -9 test: appends every group, acknowledging each on stdout, and never closes. */
 async function appendUntilKilled(dir: string): Promise<void> {
-  const store = await STORES[process.env[CHILD_STORE_ENV] ?? 'LevelStore']!(dir);
+  const store = await LevelStore.open(dir);
   for (const [i, g] of recordRun().entries()) {
     await store.append(g);
     process.stdout.write(`${i + 1}\n`);
@@ -192,9 +176,9 @@ async function appendUntilKilled(dir: string): Promise<void> {
 }
 
 /** Runs the child on `dir` and kills it with SIGKILL once it acknowledged `atLeast` groups. */
-async function killMidStream(dir: string, atLeast: number, store: string): Promise<number> {
+async function killMidStream(dir: string, atLeast: number): Promise<number> {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
-    env: { ...process.env, [CHILD_DIR_ENV]: dir, [CHILD_STORE_ENV]: store },
+    env: { ...process.env, [CHILD_DIR_ENV]: dir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let acked = 0;
@@ -215,7 +199,7 @@ async function killMidStream(dir: string, atLeast: number, store: string): Promi
 const childDir = process.env[CHILD_DIR_ENV];
 if (childDir !== undefined) await appendUntilKilled(childDir);
 else
-  describe('store crash points', () => {
+  describe('LevelStore crash points', () => {
     let root = '';
     const groups = recordRun();
     before(async () => {
@@ -239,117 +223,35 @@ else
       );
     });
 
-    for (const [name, open] of Object.entries(STORES)) {
-      test(`${name}: after a crash at every group boundary, the reopened store loads exactly the reference state`, async () => {
-        const dir = join(root, `every-point-${name}`);
-        const memory = new MemoryStore();
-        let store = await open(dir);
-        assert.deepEqual(await store.load(), memory.loadSync(), 'empty');
-        for (const [i, g] of groups.entries()) {
-          await store.append(g);
-          memory.appendSync(g);
-          await store.close();
-          store = await open(dir);
-          const state = await store.load();
-          assert.deepEqual(state, memory.loadSync(), `crash after group ${i + 1}`);
-          assertNothingLost(state, groups.slice(0, i + 1), i + 1);
-        }
+    test('after a crash at every group boundary, the reopened store loads exactly the reference state', async () => {
+      const dir = join(root, 'every-point');
+      const memory = new MemoryStore();
+      let store = await LevelStore.open(dir);
+      assert.deepEqual(await store.load(), memory.loadSync(), 'empty');
+      for (const [i, g] of groups.entries()) {
+        await store.append(g);
+        memory.appendSync(g);
         await store.close();
-      });
-
-      test(`${name}: kill -9 of a process mid-stream: every acknowledged group survives, and the state is a group prefix`, async (t) => {
-        const dir = join(root, `killed-${name}`);
-        const acked = await killMidStream(dir, Math.floor(groups.length / 2), name);
-        const state = await reopenAndLoad(dir, open);
-        // Groups acknowledged are all there; one in flight may or may not be: never a part of one.
-        const memory = memoryAfter(groups.slice(0, acked));
-        let prefix = acked;
-        while (!isDeepStrictEqual(state, memory.loadSync()) && prefix < groups.length)
-          memory.appendSync(groups[prefix++]!);
-        assert.deepEqual(state, memory.loadSync(), `the state after some group >= ${acked}`);
-        assertNothingLost(state, groups.slice(0, acked), acked);
-        t.diagnostic(`killed after ${acked} acknowledged groups; the disk held ${prefix}`);
-      });
-    }
-
-    describe('JournalStore: a torn tail is cut off, damage before the tail refuses to open', () => {
-      const k = lastIndexWhere(groups, (m) => m.loadSync().executed.length >= 3) + 1;
-
-      /** A journal holding groups 1..k, closed, then its file rewritten by `mutate`. */
-      async function damagedJournal(name: string, mutate: (file: Uint8Array) => Uint8Array): Promise<string> {
-        const dir = join(root, `journal-${name}`);
-        const store = JournalStore.open(dir);
-        for (const g of groups.slice(0, k)) store.appendSync(g);
-        await store.close();
-        const file = join(dir, 'journal');
-        await writeFile(file, mutate(new Uint8Array(await readFile(file))));
-        return dir;
+        store = await LevelStore.open(dir);
+        const state = await store.load();
+        assert.deepEqual(state, memory.loadSync(), `crash after group ${i + 1}`);
+        assertNothingLost(state, groups.slice(0, i + 1), i + 1);
       }
+      await store.close();
+    });
 
-      for (const [what, cut] of [
-        ['the last record cut short', (f: Uint8Array) => f.subarray(0, f.length - 7)],
-        [
-          'only part of the last header written',
-          (f: Uint8Array) => f.subarray(0, f.length - lastRecordBytes(groups, k) + 5),
-        ],
-        ['a flipped bit in the last record', (f: Uint8Array) => flip(f)],
-      ] as const)
-        test(`${what}: the state of the groups before it, and appends carry on`, async () => {
-          const dir = await damagedJournal(what.replace(/ /g, '-'), cut);
-          const store = JournalStore.open(dir);
-          assert.deepEqual(await store.load(), memoryAfter(groups.slice(0, k - 1)).loadSync());
-          for (const g of groups.slice(k - 1, k + 3)) store.appendSync(g);
-          await store.close();
-          assert.deepEqual(
-            await reopenAndLoad(dir, STORES.JournalStore!),
-            memoryAfter(groups.slice(0, k + 3)).loadSync(),
-          );
-        });
-
-      test('a flipped bit in a record followed by others: open fails with StorageError corrupt', async () => {
-        const dir = await damagedJournal('mid-flip', (f) => {
-          f[20]! ^= 0x10;
-          return f;
-        });
-        assert.throws(
-          () => JournalStore.open(dir),
-          (e: unknown) => e instanceof StorageError && e.code === 'corrupt',
-        );
-      });
-
-      test('a journal rewritten whenever it doubles stays small and loads the reference state at every point', async () => {
-        const dir = join(root, 'journal-compacted');
-        const memory = new MemoryStore();
-        let store = JournalStore.open(dir, { compactSlackBytes: 4096 });
-        let largest = 0;
-        for (const [i, g] of groups.entries()) {
-          store.appendSync(g);
-          memory.appendSync(g);
-          largest = Math.max(largest, statSync(join(dir, 'journal')).size);
-          if (i % 10 !== 9) continue;
-          await store.close();
-          store = JournalStore.open(dir, { compactSlackBytes: 4096 });
-          assert.deepEqual(await store.load(), memory.loadSync(), `after group ${i + 1}`);
-        }
-        await store.close();
-        const uncompacted = journalBytes(groups);
-        assert.ok(largest < uncompacted / 2, `largest ${largest} bytes vs ${uncompacted} without rewrites`);
-      });
-
-      test('a directory held by an open journal cannot be opened again: StorageError locked', async () => {
-        const dir = join(root, 'journal-locked');
-        const store = JournalStore.open(dir);
-        assert.throws(
-          () => JournalStore.open(dir),
-          (e: unknown) => e instanceof StorageError && e.code === 'locked',
-        );
-        await store.close();
-        assert.equal(
-          (await reopenAndLoad(dir, STORES.JournalStore!)).corrupt,
-          0,
-          'closing released the lock',
-        );
-      });
+    test('kill -9 of a process mid-stream: every acknowledged group survives, and the state is a group prefix', async (t) => {
+      const dir = join(root, 'killed');
+      const acked = await killMidStream(dir, Math.floor(groups.length / 2));
+      const state = await reopenAndLoad(dir);
+      // Groups acknowledged are all there; one in flight may or may not be: never a part of one.
+      const memory = memoryAfter(groups.slice(0, acked));
+      let prefix = acked;
+      while (!isDeepStrictEqual(state, memory.loadSync()) && prefix < groups.length)
+        memory.appendSync(groups[prefix++]!);
+      assert.deepEqual(state, memory.loadSync(), `the state after some group >= ${acked}`);
+      assertNothingLost(state, groups.slice(0, acked), acked);
+      t.diagnostic(`killed after ${acked} acknowledged groups; the disk held ${prefix}`);
     });
 
     describe('damaged values are detected, dropped and counted; the rest loads', () => {
@@ -443,30 +345,11 @@ function flip(v: Uint8Array): Uint8Array {
   return v;
 }
 
-async function reopenAndLoad(
-  dir: string,
-  open: (dir: string) => Promise<ReplicaStore> = STORES.LevelStore!,
-): Promise<DurableState> {
-  const store = await open(dir);
+async function reopenAndLoad(dir: string): Promise<DurableState> {
+  const store = await LevelStore.open(dir);
   const state = await store.load();
   await store.close();
   return state;
-}
-
-/** Bytes of the journal record of group `k` (1-based): its records' encoding, measured by appending it alone. */
-function lastRecordBytes(groups: readonly PersistRecord[][], k: number): number {
-  return journalBytes(groups.slice(0, k)) - journalBytes(groups.slice(0, k - 1));
-}
-
-/** Size of a fresh journal after appending `groups`. */
-function journalBytes(groups: readonly PersistRecord[][]): number {
-  const dir = mkdtempSync(join(tmpdir(), 'bftledger-journal-size-'));
-  const store = JournalStore.open(dir);
-  for (const g of groups) store.appendSync(g);
-  void store.close();
-  const size = statSync(join(dir, 'journal')).size;
-  rmSync(dir, { recursive: true, force: true });
-  return size;
 }
 
 function memoryAfter(groups: readonly PersistRecord[][]): MemoryStore {
