@@ -14,7 +14,7 @@ import { randomInt } from 'node:crypto';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { type Cluster, cftConfigOf, genesisOf, loadCluster, loadKey } from '../config/cluster.js';
+import { type Cluster, cftConfigOf, genesisOf, loadCluster } from '../config/cluster.js';
 import { CftReplica } from '../core/cft/replica.js';
 import type { CftInput, CftOutput, CftPersistRecord } from '../core/cft/types.js';
 import { seededRng } from '../core/prng.js';
@@ -25,7 +25,6 @@ import { type Checked, type ParsedFrame, verifyFrame, verifyFrameAsync } from '.
 import { type CftBoundaryContext, type CftPeer, parseCftFrame, sealCft } from '../messages/cft-boundary.js';
 import type { CftMessage } from '../messages/cft-types.js';
 import type { AnyVerified, VerifiedMessage } from '../messages/types.js';
-import { startTransport } from '../net/node.js';
 import type { Transport } from '../net/types.js';
 import { CftLevelStore } from '../storage/cft-level-store.js';
 import { recoverCftState } from '../storage/cft-recover.js';
@@ -36,6 +35,7 @@ import { registerCryptoMetrics } from './crypto-metrics.js';
 import { closeEndpoint, serveEndpoint } from './http-endpoint.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { principalsOf, VerifiedCache } from './principals.js';
+import { startReplicaTransport } from './replica-transport.js';
 import { resourceSample } from './status.js';
 
 /** How to start a crash-fault replica. */
@@ -147,17 +147,7 @@ export class CftNode {
     const { cluster, options } = this;
     const self = cluster.replicas[options.id]!;
     const p = cluster.parameters;
-    this.transport = await startTransport({
-      secretKey: loadKey(options.dir, 'replica', options.id, cluster).secretKey,
-      listen: [self.address],
-      peers: [
-        ...cluster.replicas
-          .filter((r) => r.id !== options.id)
-          .map((r) => ({ peerId: r.peerId, addrs: [r.address] })),
-        ...cluster.clients.map((c) => ({ peerId: c.peerId, addrs: [] })),
-      ],
-      maxFrameBytes: p.maxFrameBytes,
-      maxQueueBytes: p.maxQueueBytes,
+    this.transport = await startReplicaTransport(cluster, options.dir, options.id, {
       onFrame: (from, frame) => this.onFrame(from, frame),
       onPeer: () => this.metrics.peersConnected.set(this.transport?.connectedPeers().length ?? 0),
     });

@@ -6,14 +6,13 @@
  * later send leaves. BFTLEDGER_VERIFY=sync|async forces one verification mode; BFTLEDGER_TRACE=1
  * logs per-stage latencies (see trace.ts).
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
   type Cluster,
   genesisOf,
   loadCluster,
-  loadKey,
   loadSigner,
   pbftConfigOf,
   unsignedRequestsOf,
@@ -32,15 +31,16 @@ import {
   verifyFrameAsync,
 } from '../messages/boundary.js';
 import type { AnyVerified } from '../messages/types.js';
-import { startTransport } from '../net/node.js';
 import type { Transport } from '../net/types.js';
 import { LevelStore } from '../storage/level-store.js';
 import { recoverState } from '../storage/recover.js';
 import { registerCryptoMetrics } from './crypto-metrics.js';
 import { EvidenceKeeper } from './evidence-keeper.js';
+import { closeEndpoint, serveEndpoint } from './http-endpoint.js';
 import { ReplicaMetrics } from './metrics.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { principalsOf, VerifiedCache } from './principals.js';
+import { startReplicaTransport } from './replica-transport.js';
 import { type ReplicaStatus, resourceSample, statusOf } from './status.js';
 import { StageTrace } from './trace.js';
 
@@ -156,21 +156,20 @@ export class ReplicaNode {
     const { cluster, options } = this;
     const self = cluster.replicas[options.id]!;
     const p = cluster.parameters;
-    this.transport = await startTransport({
-      secretKey: loadKey(options.dir, 'replica', options.id, cluster).secretKey,
-      listen: [self.address],
-      peers: [
-        ...cluster.replicas
-          .filter((r) => r.id !== options.id)
-          .map((r) => ({ peerId: r.peerId, addrs: [r.address] })),
-        ...cluster.clients.map((c) => ({ peerId: c.peerId, addrs: [] })),
-      ],
-      maxFrameBytes: p.maxFrameBytes,
-      maxQueueBytes: p.maxQueueBytes,
+    this.transport = await startReplicaTransport(cluster, options.dir, options.id, {
       onFrame: (from, frame) => this.onFrame(from, frame),
       onPeer: () => this.metrics.peersConnected.set(this.transport?.connectedPeers().length ?? 0),
     });
-    if (options.http !== false) await this.serveHttp(self.metricsPort);
+    if (options.http !== false) {
+      this.server = await serveEndpoint(self.metricsPort, {
+        registry: this.metrics.registry,
+        beforeMetrics: () => {
+          for (const [counter, value] of Object.entries(this.transport?.counters ?? {}))
+            this.metrics.transport.set({ counter }, value);
+        },
+        status: () => this.status(),
+      });
+    }
     this.ticker = setInterval(() => this.step({ type: 'tick' }), p.tickMs);
     options.logger.info({ peerId: this.transport.peerId, address: self.address }, 'replica listening');
   }
@@ -331,30 +330,6 @@ export class ReplicaNode {
     };
   }
 
-  private async serveHttp(port: number): Promise<void> {
-    this.server = createServer((req, res) => {
-      if (req.url === '/metrics') {
-        for (const [counter, value] of Object.entries(this.transport?.counters ?? {})) {
-          this.metrics.transport.set({ counter }, value);
-        }
-        void this.metrics.registry.metrics().then((text) => {
-          res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
-          res.end(text);
-        });
-      } else if (req.url === '/status') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(this.status()));
-      } else {
-        res.writeHead(404).end();
-      }
-    });
-    const server = this.server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-  }
-
   private fatal(what: string, err: unknown): void {
     this.options.logger.fatal({ err }, what);
     void this.stop().finally(() => process.exit(70));
@@ -368,7 +343,7 @@ export class ReplicaNode {
     this.trace.stop();
     await this.pipeline.drain().catch(() => undefined);
     await this.transport?.stop();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeEndpoint(this.server);
     await this.store.close().catch(() => undefined);
   }
 }
