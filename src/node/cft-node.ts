@@ -32,10 +32,10 @@ import { cftBarrier } from './cft-barrier.js';
 import { CftMetrics } from './cft-metrics.js';
 import { type CftReplicaStatus, cftStatusOf } from './cft-status.js';
 import { registerCryptoMetrics } from './crypto-metrics.js';
-import { closeEndpoint, serveEndpoint } from './http-endpoint.js';
+import { closeEndpoint } from './http-endpoint.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { principalsOf, VerifiedCache } from './principals.js';
-import { startReplicaTransport } from './replica-transport.js';
+import { openReplicaIo } from './replica-transport.js';
 import { resourceSample } from './status.js';
 
 /** How to start a crash-fault replica. */
@@ -147,20 +147,16 @@ export class CftNode {
     const { cluster, options } = this;
     const self = cluster.replicas[options.id]!;
     const p = cluster.parameters;
-    this.transport = await startReplicaTransport(cluster, options.dir, options.id, {
+    const io = await openReplicaIo(cluster, {
+      dir: options.dir,
+      id: options.id,
+      http: options.http,
+      metrics: this.metrics,
       onFrame: (from, frame) => this.onFrame(from, frame),
-      onPeer: () => this.metrics.peersConnected.set(this.transport?.connectedPeers().length ?? 0),
+      status: () => this.status(),
     });
-    if (options.http !== false) {
-      this.server = await serveEndpoint(self.metricsPort, {
-        registry: this.metrics.registry,
-        beforeMetrics: () => {
-          for (const [counter, value] of Object.entries(this.transport?.counters ?? {}))
-            this.metrics.transport.set({ counter }, value);
-        },
-        status: () => this.status(),
-      });
-    }
+    this.transport = io.transport;
+    this.server = io.server;
     this.ticker = setInterval(() => this.step({ type: 'tick' }), p.tickMs);
     options.logger.info(
       { peerId: this.transport.peerId, address: self.address, protocol: 'cft' },
