@@ -69,6 +69,8 @@ export class LocalNetwork {
     dir?: string | undefined;
     replicas: number;
     clients: number;
+    /** Clients per shared connection (see `InitOptions.clientsPerConnection`); default 1. */
+    clientsPerConnection?: number | undefined;
     basePort: number;
     protocol?: Protocol | undefined;
     parameters?: Partial<ClusterParameters>;
@@ -77,7 +79,9 @@ export class LocalNetwork {
     if (!existsSync(clusterPath(dir))) {
       const { replicas, clients, basePort } = options;
       const protocol = options.protocol ? { protocol: options.protocol } : {};
-      initCluster({ dir, replicas, clients, basePort, ...protocol, parameters: options.parameters ?? {} });
+      const clientsPerConnection = options.clientsPerConnection ?? 1;
+      const parameters = options.parameters ?? {};
+      initCluster({ dir, replicas, clients, clientsPerConnection, basePort, ...protocol, parameters });
     }
     const net = new LocalNetwork(dir, loadCluster(dir), options.dir === undefined);
     for (const r of net.cluster.replicas) net.procs.push(spawnReplica(dir, r.id, ['--log-level', 'warn']));

@@ -55,6 +55,11 @@ export interface BenchOptions extends WorkloadSpec {
   readonly clients: number;
   /** Client processes the clients are spread over (default: up to 4, one per 10 clients). */
   readonly clientProcesses?: number | undefined;
+  /**
+   * When starting a network: clients per shared connection (default 1, each client its own). The
+   * clients sharing a connection always run in one client process.
+   */
+  readonly clientsPerConnection?: number | undefined;
   /** Measured seconds. */
   readonly durationS: number;
   /** Warm-up seconds before measuring. */
@@ -116,6 +121,8 @@ export interface BenchResult extends LoadResult {
     readonly protocol: string;
     readonly maxBatch: number;
     readonly unsignedRequests: boolean;
+    /** Client connections the clients used (fewer than clients when they share them). */
+    readonly clientConnections: number;
   };
 }
 
@@ -207,11 +214,31 @@ async function networkFor(
     dir,
     replicas: o.replicas,
     clients: Math.max(2, o.clients),
+    clientsPerConnection: o.clientsPerConnection,
     basePort: o.basePort,
     protocol: o.protocol,
     parameters: { maxBatch: o.maxBatch, ...(o.unsignedRequests ? { unsignedRequests: true } : {}) },
   });
   return { dir: own.dir, own };
+}
+
+/**
+ * Clients 0..count-1 dealt to `processes` processes: whole connections at a time (the clients
+ * configured `via` one client travel with it), round robin.
+ */
+export function dealClients(cluster: Cluster, count: number, processes: number): number[][] {
+  const groups = new Map<number, number[]>();
+  for (let id = 0; id < count; id++) {
+    const owner = cluster.clients[id]?.via ?? id;
+    const group = groups.get(owner);
+    if (group === undefined) groups.set(owner, [id]);
+    else group.push(id);
+  }
+  const dealt: number[][] = Array.from({ length: processes }, () => []);
+  [...groups.values()].forEach((group, i) => {
+    dealt[i % processes]!.push(...group);
+  });
+  return dealt;
 }
 
 /** Forks the client processes and connects their clients, process by process. */
@@ -225,11 +252,13 @@ async function startWorkers(o: BenchOptions, dir: string, workers: Worker[]): Pr
     requestBytes: o.requestBytes,
     unsignedRequests: o.unsignedRequests,
   };
-  for (let w = 0; w < processes; w++) workers.push(forkWorker());
+  // Fewer connections than processes leave processes idle: fork only those that get clients.
+  const dealt = dealClients(loadCluster(dir), o.clients, processes).filter((ids) => ids.length > 0);
+  for (let w = 0; w < dealt.length; w++) workers.push(forkWorker());
   // Clients connect process by process: a burst of simultaneous handshakes is not what we measure.
   const recordCompletions = o.recordCompletions === true;
   for (const [w, worker] of workers.entries()) {
-    const ids = Array.from({ length: o.clients }, (_, i) => i).filter((i) => i % processes === w);
+    const ids = dealt[w]!;
     worker.proc.send({ type: 'start', dir, ids, spec, recordCompletions } satisfies StartMessage);
     await worker.next('ready');
   }
@@ -321,6 +350,7 @@ function benchResult(
       protocol: cluster.protocol,
       maxBatch: cluster.parameters.maxBatch,
       unsignedRequests: unsignedRequestsOf(cluster),
+      clientConnections: dealClients(cluster, o.clients, o.clients).filter((ids) => ids.length > 0).length,
     },
   };
 }

@@ -52,10 +52,11 @@ function sample(clients: readonly LedgerClient[]): WorkerSample {
   let framesOut = 0;
   let writesOut = 0;
   let bytesOut = 0;
-  for (const c of clients) {
-    framesOut += c.counters.framesQueued;
-    writesOut += c.counters.writes;
-    bytesOut += c.counters.bytesOut;
+  // Clients sharing a connection share its counters: count each connection once.
+  for (const counters of new Set(clients.map((c) => c.counters))) {
+    framesOut += counters.framesQueued;
+    writesOut += counters.writes;
+    bytesOut += counters.bytesOut;
   }
   return { ...own, framesOut, writesOut, bytesOut, crypto: cryptoCounters() };
 }
@@ -70,17 +71,33 @@ interface Connected {
   readonly recordCompletions: boolean;
 }
 
-/** Connects the clients one after another (a burst of simultaneous handshakes is not what we measure). */
+/**
+ * Connects the clients one connection after another (a burst of simultaneous handshakes is not
+ * what we measure): each client with its own key, or, for clients configured `via` another, all of
+ * them over that one's connection.
+ */
 async function connectAll(m: StartMessage): Promise<Connected> {
   const cluster = loadCluster(m.dir);
   const accounts = cluster.clients.map((c) => c.name);
-  const clients: LedgerClient[] = [];
+  const byConnection = new Map<number, number[]>();
   for (const id of m.ids) {
-    const signer = loadSigner(m.dir, 'client', id, cluster);
-    const { secretKey } = loadKey(m.dir, 'client', id, cluster);
-    const unsignedRequests = m.spec.unsignedRequests;
-    clients.push(await LedgerClient.connect({ cluster, id, signer, secretKey, unsignedRequests }));
+    const owner = cluster.clients[id]?.via ?? id;
+    byConnection.set(owner, [...(byConnection.get(owner) ?? []), id]);
   }
+  const connected = new Map<number, LedgerClient>();
+  const unsignedRequests = m.spec.unsignedRequests;
+  for (const [owner, ids] of byConnection) {
+    const { secretKey } = loadKey(m.dir, 'client', owner, cluster);
+    const members = ids.map((id) => ({ id, signer: loadSigner(m.dir, 'client', id, cluster) }));
+    const group = await LedgerClient.connectShared({
+      cluster,
+      clients: members,
+      secretKey,
+      unsignedRequests,
+    });
+    for (const [i, client] of group.entries()) connected.set(ids[i]!, client);
+  }
+  const clients = m.ids.map((id) => connected.get(id)!);
   const ops = m.ids.map((id) => operationFor(m.spec, id, accounts));
   return { clients, ops, recordCompletions: m.recordCompletions === true };
 }

@@ -25,6 +25,8 @@ export interface BenchCliOptions {
   clients: number;
   /** Client processes. */
   clientProcesses?: number;
+  /** Clients per shared connection when starting a network. */
+  clientsPerConnection: number;
   /** Measured seconds. */
   duration: number;
   /** Warm-up seconds. */
@@ -70,6 +72,7 @@ async function runBenchCommand(o: BenchCliOptions): Promise<void> {
     protocol: o.protocol,
     clients: o.clients,
     clientProcesses: o.clientProcesses,
+    clientsPerConnection: o.clientsPerConnection,
     durationS: o.duration,
     warmupS: o.warmup,
     maxBatch: o.batch,
@@ -98,7 +101,7 @@ async function runBenchCommand(o: BenchCliOptions): Promise<void> {
       ? `null/${w.requestBytes}B ${w.unsignedRequests ? 'UNSIGNED requests' : 'signed'}`
       : 'transfer signed';
   console.log(
-    `replicas=${result.network.replicas} clients=${o.clients} workload=${what} throughput=${result.throughput} tx/s ` +
+    `replicas=${result.network.replicas} clients=${o.clients} connections=${result.network.clientConnections} workload=${what} throughput=${result.throughput} tx/s ` +
       `p50=${l.p50}ms p90=${l.p90}ms p99=${l.p99}ms failed=${result.failed} cpu=${result.cpu.msPerTx}ms/tx ` +
       `(replicas ${result.cpu.replicaMsPerTx}) frames=${result.net.framesPerTx}/tx writes=${result.net.writesPerTx}/tx ` +
       `bytes=${result.net.bytesPerTx}/tx (${out})`,
@@ -126,6 +129,12 @@ export function registerBench(program: Command): void {
       '--client-processes <p>',
       'processes the clients are spread over (default: one per 10 clients, at most 4)',
       integer(1, 64),
+    )
+    .option(
+      '--clients-per-connection <k>',
+      'when starting a network: clients in blocks of K share one connection per replica (default 1: each its own)',
+      integer(1, 1000),
+      1,
     )
     .option('--duration <seconds>', 'measured seconds', integer(1, 3600), 10)
     .option('--warmup <seconds>', 'warm-up seconds before measuring', integer(0, 600), 2)

@@ -32,7 +32,8 @@ async function withClient(
     const cluster = loadCluster(o.dir);
     const me = clientOf(cluster, /^\d+$/.test(o.as) ? Number(o.as) : o.as);
     const signer = loadSigner(o.dir, 'client', me.id, cluster);
-    const { secretKey } = loadKey(o.dir, 'client', me.id, cluster);
+    // A client configured `via` another connects with that one's libp2p identity: its replies go there.
+    const { secretKey } = loadKey(o.dir, 'client', me.via ?? me.id, cluster);
     client = await LedgerClient.connect({
       cluster,
       id: me.id,

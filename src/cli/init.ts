@@ -21,6 +21,8 @@ export interface InitCliOptions {
   replicas: number;
   /** Clients. */
   clients: number;
+  /** Clients per connection. */
+  clientsPerConnection: number;
   /** First TCP port. */
   basePort: number;
   /** Faults tolerated, when given. */
@@ -45,6 +47,7 @@ const PARAMETERS_OF: Readonly<Record<Protocol, readonly string[]>> = {
 const FLAGS: Readonly<Record<string, string>> = {
   replicas: '--replicas',
   clients: '--clients',
+  clientsPerConnection: '--clients-per-connection',
   basePort: '--base-port',
   f: '--f',
   startingBalance: '--balance',
@@ -108,6 +111,7 @@ async function runInit(o: InitCliOptions, cmd: Command): Promise<number> {
       dir: o.dir,
       replicas: o.replicas,
       clients: o.clients,
+      clientsPerConnection: o.clientsPerConnection,
       basePort: o.basePort,
       startingBalance: o.balance,
       overwrite: o.force,
@@ -171,6 +175,12 @@ export function registerInit(program: Command): void {
       'number of clients; client 0 is the genesis issuer',
       integer(1, 100_000),
       d.clients,
+    )
+    .option(
+      '--clients-per-connection <k>',
+      "clients in blocks of K share the block's first client's connection (one process per block)",
+      integer(1, 100_000),
+      1,
     )
     .option(
       '--base-port <p>',

@@ -7,15 +7,17 @@
  * the wall clock, so they keep growing across restarts of the client process). View changes and
  * new leaders are transparent: the rule learns them from replies and redirects.
  */
-import type { Cluster } from '../config/cluster.js';
+import { type Cluster, transportPeerOf } from '../config/cluster.js';
 import { maxFaulty } from '../core/quorum.js';
+import { publicKeyOf } from '../crypto/keys.js';
 import type { Signer } from '../crypto/types.js';
 import { encodeBalance, encodeMint, encodeTransfer } from '../ledger/index.js';
 import { seal } from '../messages/envelope.js';
 import type { Message } from '../messages/types.js';
-import { startTransport } from '../net/node.js';
-import type { NetCounters, Transport } from '../net/types.js';
+import { peerIdOf } from '../net/identity.js';
+import type { NetCounters } from '../net/types.js';
 import { CftReplies } from './cft-replies.js';
+import { ClientConnection } from './connection.js';
 import { PbftReplies } from './pbft-replies.js';
 import type { Outcome, ReplyRule } from './replies.js';
 
@@ -33,14 +35,30 @@ export class ClientError extends Error {
 }
 
 /** What a client needs to run. */
-export interface ClientOptions {
-  /** The cluster configuration. */
-  readonly cluster: Cluster;
+export interface ClientOptions extends ClientBehaviour {
   /** This client's id. */
   readonly id: number;
-  /** This client's signer and raw secret key (the libp2p identity derives from it). */
+  /** This client's signer. */
   readonly signer: Signer;
+  /**
+   * The raw secret key of the libp2p identity to connect with: the client's own, or, for a client
+   * configured `via` another, that other client's (see `connectShared` for several at once).
+   */
   readonly secretKey: Uint8Array;
+}
+
+/** Several clients over one connection: those configured `via` the client whose key opens it. */
+export interface SharedClientOptions extends ClientBehaviour {
+  /** The clients, each with its id and signer. */
+  readonly clients: readonly { readonly id: number; readonly signer: Signer }[];
+  /** The raw secret key of the client whose connection they share. */
+  readonly secretKey: Uint8Array;
+}
+
+/** What every client of a process shares: the cluster and how requests behave. */
+export interface ClientBehaviour {
+  /** The cluster configuration. */
+  readonly cluster: Cluster;
   /** Give up on a request after this long (ms). */
   readonly deadlineMs?: number;
   /** How long `connect` waits for a quorum of replicas to be connected (ms). */
@@ -83,8 +101,8 @@ export class LedgerClient {
   private readonly unsigned: Signer;
 
   private constructor(
-    private readonly options: ClientOptions,
-    private readonly transport: Transport,
+    private readonly options: ClientBehaviour & { readonly id: number; readonly signer: Signer },
+    private readonly transport: ClientConnection,
   ) {
     const { cluster, id } = options;
     this.rule = cluster.protocol === 'cft' ? new CftReplies(cluster, id) : new PbftReplies(cluster, id);
@@ -98,21 +116,39 @@ export class LedgerClient {
     return this.transport.counters;
   }
 
-  /** Connects to the cluster's replicas with the client's own key. */
+  /** Connects to the cluster's replicas with the libp2p identity `options.secretKey`. */
   static async connect(options: ClientOptions): Promise<LedgerClient> {
-    let client: LedgerClient | undefined;
-    const p = options.cluster.parameters;
-    const transport = await startTransport({
-      secretKey: options.secretKey,
-      listen: [],
-      peers: options.cluster.replicas.map((r) => ({ peerId: r.peerId, addrs: [r.address] })),
-      maxFrameBytes: p.maxFrameBytes,
-      maxQueueBytes: p.maxQueueBytes,
-      onFrame: (from, frame) => client?.onFrame(from, frame),
+    const [client] = await LedgerClient.connectShared({ ...options, clients: [options] });
+    return client!;
+  }
+
+  /**
+   * Connects several clients over one connection per replica (one libp2p identity: the client
+   * they are configured `via`). Replies reach each client by the client id they carry; each client
+   * still signs its own requests and checks its own replies. Closing the last one closes the
+   * connection.
+   */
+  static async connectShared(options: SharedClientOptions): Promise<LedgerClient[]> {
+    const peerId = peerIdOf(publicKeyOf(options.secretKey));
+    for (const { id } of options.clients) {
+      const expected = transportPeerOf(options.cluster, id);
+      if (expected !== peerId) {
+        const via = options.cluster.clients[id]?.via;
+        throw new Error(
+          expected === undefined
+            ? `no client ${id} in the cluster`
+            : `client ${id} connects ${via === undefined ? 'with its own key' : `via client ${via}`}: its replies would go to another peer than this key's`,
+        );
+      }
+    }
+    const connection = await ClientConnection.open(options.cluster, options.secretKey);
+    const clients = options.clients.map(({ id, signer }) => {
+      const client = new LedgerClient({ ...options, id, signer }, connection);
+      connection.attach(id, (from, frame) => client.onFrame(from, frame));
+      return client;
     });
-    client = new LedgerClient(options, transport);
-    await client.connected(options.connectTimeoutMs ?? 5_000);
-    return client;
+    await clients[0]?.connected(options.connectTimeoutMs ?? 5_000);
+    return clients;
   }
 
   /**
@@ -220,9 +256,9 @@ export class LedgerClient {
     flight?.reject(err);
   }
 
-  /** Fails the request in flight and leaves the network. */
+  /** Fails the request in flight and leaves the network (the shared connection: once all left). */
   async close(): Promise<void> {
     this.fail(new ClientError('closed', 'client closed'));
-    await this.transport.stop();
+    await this.transport.detach(this.options.id);
   }
 }

@@ -101,6 +101,7 @@ export function clusterToJson(cluster: Cluster): ClusterJson {
       name: c.name,
       publicKey: toHex(c.publicKey),
       peerId: c.peerId,
+      ...(c.via === undefined ? {} : { via: c.via }),
     })),
     genesis: {
       accounts: cluster.genesis.accounts.map((a) => ({
@@ -208,6 +209,23 @@ export function findReplica(cluster: Cluster, id: number): ReplicaConfig | undef
 export function findClient(cluster: Cluster, idOrName: number | string): ClientConfig | undefined {
   if (typeof idOrName === 'string') return cluster.clients.find((c) => c.name === idOrName);
   return Number.isInteger(idOrName) ? cluster.clients[idOrName] : undefined;
+}
+
+/**
+ * The libp2p peer whose connection carries client `id`'s traffic: the client's own, or that of the
+ * client it connects `via`. Replicas send a client's replies there; undefined for an unknown id.
+ */
+export function transportPeerOf(cluster: Cluster, id: number): string | undefined {
+  const client = findClient(cluster, id);
+  if (client === undefined) return undefined;
+  return client.via === undefined ? client.peerId : cluster.clients[client.via]?.peerId;
+}
+
+/** Client id to the client whose connection it shares, for every client configured with `via`. */
+export function clientViaOf(cluster: Cluster): Map<number, number> {
+  const via = new Map<number, number>();
+  for (const c of cluster.clients) if (c.via !== undefined) via.set(c.id, c.via);
+  return via;
 }
 
 /** Replica `id`; ConfigError 'bad-config' naming the valid range when there is none. */

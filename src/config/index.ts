@@ -10,6 +10,7 @@ export {
 export {
   cftConfigOf,
   clientOf,
+  clientViaOf,
   clusterPath,
   clusterToJson,
   findClient,
@@ -27,6 +28,7 @@ export {
   quorumOf,
   replicaOf,
   replyQuorumOf,
+  transportPeerOf,
   unsignedRequestsOf,
 } from './cluster.js';
 export { INIT_DEFAULTS, METRICS_PORT_OFFSET } from './defaults.js';

@@ -40,6 +40,12 @@ export interface InitOptions {
   readonly replicas: number;
   /** Number of clients; client 0 is the genesis issuer. */
   readonly clients?: number;
+  /**
+   * Clients per connection (default 1: each its own). With K > 1 the clients form blocks of K and
+   * every client of a block connects `via` the block's first, so one process carries the block's
+   * traffic over one connection per replica.
+   */
+  readonly clientsPerConnection?: number;
   /** First TCP port (see INIT_DEFAULTS.basePort). */
   readonly basePort?: number;
   /** Faults tolerated; the most n replicas tolerate under the protocol when absent (MAX_FAULTS). */
@@ -77,6 +83,8 @@ interface Plan {
   readonly f: number;
   /** Clients. */
   readonly clients: number;
+  /** Clients per connection. */
+  readonly clientsPerConnection: number;
   /** First TCP port. */
   readonly basePort: number;
   /** Opening balance of each client account. */
@@ -148,6 +156,7 @@ function planOf(o: InitOptions): Plan {
   const needed = MIN_REPLICAS[protocol](f);
   if (n < needed) fail('f', `f = ${f} needs at least ${needed} replicas under ${protocol}, found ${n}`);
   const clients = int('clients', o.clients ?? INIT_DEFAULTS.clients, 1, 100_000);
+  const clientsPerConnection = int('clientsPerConnection', o.clientsPerConnection ?? 1, 1, clients);
   const highest = 65535 - METRICS_PORT_OFFSET - (n - 1);
   const basePort = int('basePort', o.basePort ?? INIT_DEFAULTS.basePort, 1, highest);
   const balance = o.startingBalance ?? INIT_DEFAULTS.startingBalance;
@@ -165,6 +174,7 @@ function planOf(o: InitOptions): Plan {
     n,
     f,
     clients,
+    clientsPerConnection,
     basePort,
     startingBalance,
     overwrite: o.overwrite === true,
@@ -195,12 +205,16 @@ function buildCluster(
       metricsPort: plan.basePort + METRICS_PORT_OFFSET + id,
     };
   });
-  const clients = clientKeys.map((publicKey, id) => ({
-    id,
-    name: `client-${id}`,
-    publicKey,
-    peerId: peerIdOf(publicKey),
-  }));
+  const clients = clientKeys.map((publicKey, id) => {
+    const first = id - (id % plan.clientsPerConnection);
+    return {
+      id,
+      name: `client-${id}`,
+      publicKey,
+      peerId: peerIdOf(publicKey),
+      ...(first === id ? {} : { via: first }),
+    };
+  });
   return {
     version: CLUSTER_FORMAT_VERSION,
     clusterId: new Uint8Array(randomBytes(CLUSTER_ID_BYTES)),

@@ -160,9 +160,10 @@ function parseReplica(r: FieldReader, value: unknown, index: number, registries:
 /** The clients section. */
 function parseClients(r: FieldReader, value: unknown, registries: Registries): ClientConfig[] {
   const names = new UniqueValues(r, 'client name');
-  return r.array(value, 'clients', MAX_CLIENTS).map((entry, index) => {
+  const entries = r.array(value, 'clients', MAX_CLIENTS);
+  const clients = entries.map((entry, index) => {
     const path = indexPath('clients', index);
-    const o = r.object(entry, path, ['id', 'name', 'publicKey', 'peerId']);
+    const o = r.object(entry, path, ['id', 'name', 'publicKey', 'peerId'], ['via']);
     const id = checkId(r, o.id, fieldPath(path, 'id'), index);
     const namePath = fieldPath(path, 'name');
     const name = r.string(o.name, namePath);
@@ -170,8 +171,27 @@ function parseClients(r: FieldReader, value: unknown, registries: Registries): C
       r.fail(namePath, 'expected 1..64 letters, digits, ".", "_" or "-", starting with a letter or digit');
     }
     names.claim(name, namePath);
-    return { id, name, ...parseIdentity(r, o, path, registries) };
+    const via = o.via === undefined ? undefined : r.integer(o.via, fieldPath(path, 'via'), 0, MAX_CLIENTS);
+    return { id, name, ...parseIdentity(r, o, path, registries), ...(via === undefined ? {} : { via }) };
   });
+  for (const c of clients) checkVia(r, clients, c);
+  return clients;
+}
+
+/**
+ * A client's `via` must name another client that connects with its own key: one level only, so
+ * every shared connection is one configured client's identity and its process is the one place
+ * where the replies of all the clients that share it arrive.
+ */
+function checkVia(r: FieldReader, clients: readonly ClientConfig[], c: ClientConfig): void {
+  if (c.via === undefined) return;
+  const path = fieldPath(indexPath('clients', c.id), 'via');
+  const host = clients[c.via];
+  if (host === undefined) r.fail(path, `no client ${c.via} (ids are 0..${clients.length - 1})`);
+  if (host.id === c.id) r.fail(path, 'a client cannot share its own connection (leave via out)');
+  if (host.via !== undefined) {
+    r.fail(path, `client ${host.id} itself connects via client ${host.via}: name that one instead`);
+  }
 }
 
 /** The genesis section: accounts with acceptable owner keys and canonical balances, and issuers. */

@@ -64,6 +64,12 @@ export interface ClientConfig {
   readonly publicKey: Uint8Array;
   /** libp2p peer id derived from `publicKey`. */
   readonly peerId: string;
+  /**
+   * The client whose connection this one's traffic shares, if any: one process then carries the
+   * requests and replies of several clients over one connection per replica (see
+   * `transportPeerOf`). Absent: the client connects with its own key.
+   */
+  readonly via?: number;
 }
 
 /** The opening ledger state, validated. */
@@ -135,6 +141,8 @@ export interface ClientJson {
   publicKey: string;
   /** libp2p peer id. */
   peerId: string;
+  /** Id of the client whose connection this one shares (absent: its own). */
+  via?: number;
 }
 
 /** cluster.json exactly as written on disk. */

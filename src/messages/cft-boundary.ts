@@ -64,6 +64,8 @@ export interface CftBoundaryContext {
   readonly principals: Principals;
   /** The configured batch size, when smaller than `LIMITS.maxBatch`. */
   readonly maxBatch?: number;
+  /** Client id to the client whose connection it shares (cluster.json `via`), for those that share one. */
+  readonly clientVia?: ReadonlyMap<number, number>;
 }
 
 /** The peer a frame came from, as the transport authenticated it. */
@@ -122,6 +124,11 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/** Whether a client connection may carry `sender`'s request: `sender` is configured to connect via it. */
+function carries(ctx: CftBoundaryContext, from: CftPeer, kind: CftKind | 'request', sender: number): boolean {
+  return kind === 'request' && from.role === 'client' && ctx.clientVia?.get(sender) === from.id;
+}
+
 /** Which end receives: a replica or a client. */
 type End = 'replica' | 'client';
 
@@ -151,7 +158,7 @@ function openEnvelope(
   if (receivedBy !== end) return refuse('wrong-receiver', `${kind} is not sent to a ${end}`);
   const sentBy = kind === 'request' ? 'client' : 'replica';
   if (from.role !== sentBy) return refuse('wrong-sender-role', `${kind} from a ${from.role} connection`);
-  if (env.sender !== from.id) {
+  if (env.sender !== from.id && !carries(ctx, from, kind, env.sender)) {
     return refuse('sender-mismatch', `envelope sender ${env.sender}, authenticated ${from.role} ${from.id}`);
   }
   return { env, frame, kind };

@@ -14,7 +14,14 @@ import { randomInt } from 'node:crypto';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { type Cluster, cftConfigOf, genesisOf, loadCluster } from '../config/cluster.js';
+import {
+  type Cluster,
+  cftConfigOf,
+  clientViaOf,
+  genesisOf,
+  loadCluster,
+  transportPeerOf,
+} from '../config/cluster.js';
 import { CftReplica } from '../core/cft/replica.js';
 import type { CftInput, CftOutput, CftPersistRecord } from '../core/cft/types.js';
 import { seededRng } from '../core/prng.js';
@@ -97,7 +104,7 @@ export class CftNode {
     const barrier = cftBarrier(durable);
     this.pipeline = new OutputPipeline<CftPersistRecord>(store, onFailure, undefined, barrier);
     this.replicaPeers = cluster.replicas.map((r) => r.peerId);
-    this.clientPeers = cluster.clients.map((c) => c.peerId);
+    this.clientPeers = cluster.clients.map((c) => transportPeerOf(cluster, c.id) ?? c.peerId);
     for (const r of cluster.replicas) this.peers.set(r.peerId, { role: 'replica', id: r.id });
     for (const c of cluster.clients) this.peers.set(c.peerId, { role: 'client', id: c.id });
     registerCryptoMetrics(this.metrics.registry);
@@ -113,6 +120,7 @@ export class CftNode {
       cluster: cluster.clusterId,
       principals: principalsOf(cluster),
       maxBatch: config.maxBatch,
+      clientVia: clientViaOf(cluster),
     };
     const store = await CftLevelStore.open(join(dir, 'data', `replica-${id}`));
     let core: CftReplica;

@@ -15,6 +15,7 @@ import {
   loadCluster,
   loadSigner,
   pbftConfigOf,
+  transportPeerOf,
   unsignedRequestsOf,
 } from '../config/cluster.js';
 import { type PbftDeps, PbftReplica } from '../core/pbft/replica.js';
@@ -114,7 +115,7 @@ export class ReplicaNode {
     this.trace = StageTrace.fromEnv((summary) => options.logger.info(summary, 'stage latencies (ms)'));
     this.pipeline = new OutputPipeline(store, (err) => this.fatal('storage failed', err), this.trace);
     this.replicaPeers = cluster.replicas.map((r) => r.peerId);
-    this.clientPeers = cluster.clients.map((c) => c.peerId);
+    this.clientPeers = cluster.clients.map((c) => transportPeerOf(cluster, c.id) ?? c.peerId);
     const { dir, id, logger } = options;
     const keeper = { dir, id, cluster, principals: ctx.principals, metrics: this.metrics, logger };
     this.evidence = new EvidenceKeeper(keeper);

@@ -140,10 +140,24 @@ export class TestNetwork {
     return (await fetch(`http://127.0.0.1:${r.metricsPort}/metrics`)).text();
   }
 
-  /** A connected client library instance for client `id`. */
+  /** Clients `ids` connected over the one connection of the client they are all configured `via`. */
+  async sharedClients(ids: readonly number[]): Promise<LedgerClient[]> {
+    const owner = this.cluster.clients[ids[0]!]?.via ?? ids[0]!;
+    const clients = await LedgerClient.connectShared({
+      cluster: this.cluster,
+      clients: ids.map((id) => ({ id, signer: loadSigner(this.dir, 'client', id, this.cluster) })),
+      secretKey: loadKey(this.dir, 'client', owner, this.cluster).secretKey,
+      deadlineMs: 60_000,
+    });
+    this.clients.push(...clients);
+    return clients;
+  }
+
+  /** A connected client library instance for client `id` (over its `via` client's identity if it has one). */
   async client(id: number): Promise<LedgerClient> {
     const signer = loadSigner(this.dir, 'client', id, this.cluster);
-    const { secretKey } = loadKey(this.dir, 'client', id, this.cluster);
+    const owner = this.cluster.clients[id]?.via ?? id;
+    const { secretKey } = loadKey(this.dir, 'client', owner, this.cluster);
     const c = await LedgerClient.connect({
       cluster: this.cluster,
       id,

@@ -12,10 +12,13 @@ import {
   type ClusterJson,
   ConfigError,
   type ConfigErrorCode,
+  clientViaOf,
   clusterPath,
+  clusterToJson,
   initCluster,
   loadCluster,
   parseCluster,
+  transportPeerOf,
 } from '../../src/config/index.js';
 
 /** Finds test/fixtures/<name> by walking up from this (possibly compiled) file. */
@@ -233,6 +236,15 @@ const ROWS: Row[] = [
   row('replica ids out of order', { 'replicas[1].id': 2 }, 'replicas[1].id', /expected 1, found 2/),
   row('client ids out of order', { 'clients[0].id': 1 }, 'clients[0].id', /expected 0, found 1/),
   row('duplicate client name', { 'clients[1].name': 'client-0' }, 'clients[1].name', /duplicate client name/),
+  row('client via itself', { 'clients[1].via': 1 }, 'clients[1].via', /cannot share its own connection/),
+  row('client via an unknown client', { 'clients[1].via': 5 }, 'clients[1].via', /no client 5/),
+  row('client via a non-integer', { 'clients[1].via': '0' }, 'clients[1].via', /expected an integer/),
+  row(
+    'client via a client that itself connects via another',
+    { 'clients[0].via': 1, 'clients[1].via': 0 },
+    'clients[0].via',
+    /client 1 itself connects via client 0/,
+  ),
   row(
     'duplicate account name',
     { 'genesis.accounts[1].name': 'client-0' },
@@ -361,6 +373,59 @@ describe('cluster.json validation', () => {
       () => loadCluster(dir),
       (err: unknown) =>
         err instanceof ConfigError && err.code === 'bad-config' && /not valid JSON/.test(err.message),
+    );
+  });
+});
+
+describe('clients sharing a connection (via)', () => {
+  it('init --clients-per-connection writes blocks via their first client; the loader keeps them', () => {
+    const dir = path.join(root, 'shared');
+    initCluster({ dir, replicas: 4, clients: 7, clientsPerConnection: 3, basePort: 7000 });
+    const doc = JSON.parse(fs.readFileSync(clusterPath(dir), 'utf8')) as ClusterJson;
+    assert.deepEqual(
+      doc.clients.map((c) => c.via),
+      [undefined, 0, 0, undefined, 3, 3, undefined],
+    );
+    const cluster = loadCluster(dir);
+    assert.deepEqual(
+      cluster.clients.map((c) => c.via),
+      [undefined, 0, 0, undefined, 3, 3, undefined],
+    );
+    assert.deepEqual(clusterToJson(cluster).clients, doc.clients);
+    assert.deepEqual(
+      [...clientViaOf(cluster)],
+      [
+        [1, 0],
+        [2, 0],
+        [4, 3],
+        [5, 3],
+      ],
+    );
+  });
+
+  it('routes a client to its own peer, or to the peer of the client it connects via', () => {
+    const cluster = parseCluster(
+      { ...structuredClone(valid), clients: [at(valid.clients, 0), { ...at(valid.clients, 1), via: 0 }] },
+      'cluster.json',
+    );
+    assert.equal(transportPeerOf(cluster, 0), at(valid.clients, 0).peerId);
+    assert.equal(transportPeerOf(cluster, 1), at(valid.clients, 0).peerId);
+    assert.equal(at(cluster.clients, 1).peerId, at(valid.clients, 1).peerId, 'its own identity is unchanged');
+    assert.equal(transportPeerOf(cluster, 2), undefined);
+    assert.equal(
+      transportPeerOf(parseCluster(structuredClone(valid), 'cluster.json'), 1),
+      at(valid.clients, 1).peerId,
+    );
+  });
+
+  it('init refuses a block size outside 1..clients', () => {
+    assert.throws(
+      () =>
+        initCluster({ dir: path.join(root, 'bad-block'), replicas: 4, clients: 2, clientsPerConnection: 3 }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.path === 'clientsPerConnection' &&
+        /expected an integer in \[1, 2\], found 3/.test(err.message),
     );
   });
 });
