@@ -23,14 +23,30 @@ export const KEY_FILE_TYPE = 'bftledger-ed25519-secret';
 /** Key files larger than this are refused before parsing. */
 const MAX_KEY_FILE_BYTES = 64 * 1024;
 
+/** Keys that passed `checkPublicKey` (hex), so loading a configuration again does not redo the curve work. */
+const checkedKeys = new Set<string>();
+/** Bound on `checkedKeys`: past it the set starts over (a check is only slower, never skipped wrongly). */
+const MAX_CHECKED_KEYS = 1 << 18;
+
 /**
  * Throws KeyError unless `bytes` is the canonical encoding of a prime-order-subgroup point other than
- * the identity. Both checks are needed: the identity is torsion-free yet small-order.
+ * the identity. Both checks are needed: the identity is torsion-free yet small-order. A key that
+ * passed once passes again without the point arithmetic (about a millisecond per key), which a
+ * replica loading a cluster of many clients would otherwise pay on every load.
  */
 export function checkPublicKey(bytes: Uint8Array): void {
   if (!(bytes instanceof Uint8Array) || bytes.length !== PUBLIC_KEY_BYTES) {
     throw new KeyError('bad-length', `public key must be ${PUBLIC_KEY_BYTES} bytes`);
   }
+  const hex = toHex(bytes);
+  if (checkedKeys.has(hex)) return;
+  checkPointEncoding(bytes);
+  if (checkedKeys.size >= MAX_CHECKED_KEYS) checkedKeys.clear();
+  checkedKeys.add(hex);
+}
+
+/** The curve checks of `checkPublicKey` for a 32-byte key. */
+function checkPointEncoding(bytes: Uint8Array): void {
   let point: InstanceType<typeof ed25519.Point>;
   try {
     // zip215 = false: refuse y >= p and x = 0 with the sign bit set (non-canonical encodings).

@@ -85,6 +85,14 @@ describe('checkPublicKey', () => {
     for (let i = 0; i < 5; i++) checkPublicKey(publicKeyOf(generateSecretKey()));
   });
 
+  it('remembers only keys that passed: a refused key is refused again, every time', () => {
+    const good = publicKeyOf(generateSecretKey());
+    checkPublicKey(good);
+    checkPublicKey(Uint8Array.from(good));
+    const bad = fromHex('edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
+    for (let i = 0; i < 3; i++) throwsKeyError(() => checkPublicKey(bad), 'bad-encoding');
+  });
+
   it('refuses wrong lengths', () => {
     for (const n of [0, 31, 33, 64]) throwsKeyError(() => checkPublicKey(new Uint8Array(n)), 'bad-length');
     throwsKeyError(() => checkPublicKey('00' as unknown as Uint8Array), 'bad-length');
