@@ -5,6 +5,7 @@
  */
 import './polyfill.js';
 import './yamux-window.js';
+import './length-decoder.js';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import type { ConnectionGater, Libp2p, PeerId, PrivateKey } from '@libp2p/interface';

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { YamuxStream } from '@chainsafe/libp2p-yamux/stream';
 import type { Stream } from '@libp2p/interface';
+import { LengthPrefixedDecoder } from '@libp2p/utils';
 import { multiaddr } from '@multiformats/multiaddr';
 import { generateSecretKey, publicKeyOf } from '../../src/crypto/keys.js';
 import {
@@ -23,6 +24,7 @@ import {
   startTransport,
   type Transport,
 } from '../../src/net/index.js';
+import { installLengthDecoder } from '../../src/net/length-decoder.js';
 import { installWindowPolicy, windowUpdateDue } from '../../src/net/yamux-window.js';
 
 /** Listen address with a port the OS picks. */
@@ -160,6 +162,81 @@ describe('net yamux window policy', () => {
     const installed = proto.sendWindowUpdate;
     installWindowPolicy();
     assert.equal(proto.sendWindowUpdate, installed, 'a second install wraps nothing again');
+  });
+});
+
+describe('net Noise frame decoder (no exception per chunk)', () => {
+  /** Noise's framing: a 2-byte big-endian length, then that many bytes. */
+  const noiseDecoder = (maxDataLength = 1024) =>
+    new LengthPrefixedDecoder({
+      lengthDecoder: (data) => {
+        if (data.length < 2) throw new RangeError('Could not decode int16BE');
+        return data instanceof Uint8Array ? (data[0]! << 8) | data[1]! : data.getUint16(0);
+      },
+      encodingLength: () => 2,
+      maxDataLength,
+      maxBufferSize: 4096,
+    });
+  const wireOf = (frames: Uint8Array[]) =>
+    Uint8Array.from(frames.flatMap((f) => [f.byteLength >> 8, f.byteLength & 0xff, ...f]));
+
+  test('yields the same frames for chunks split at every byte, and asks for no prefix in an empty buffer', () => {
+    const frames = [text('alpha'), randomBytes(300), text('z'), randomBytes(2)];
+    const wire = wireOf(frames);
+    for (const step of [1, 2, 3, 5, 7, 64, wire.byteLength]) {
+      const decoder = noiseDecoder();
+      let asked = 0;
+      const fields = decoder as unknown as {
+        lengthDecoder: (d: unknown) => number;
+        buffer: { byteLength: number };
+      };
+      const inner = fields.lengthDecoder;
+      fields.lengthDecoder = (d) => {
+        asked++;
+        assert.ok(fields.buffer.byteLength > 0, 'never asked for a prefix in an empty buffer');
+        return inner(d);
+      };
+      const out: Uint8Array[] = [];
+      for (let i = 0; i < wire.byteLength; i += step) {
+        for (const frame of decoder.decode(wire.subarray(i, i + step))) out.push(frame.subarray());
+      }
+      assert.deepEqual(
+        out,
+        frames.map((f) => Uint8Array.from(f)),
+        `chunks of ${step}`,
+      );
+      assert.ok(asked >= frames.length, `chunks of ${step}`);
+    }
+  });
+
+  test('keeps the limits: an over-long frame and an over-full buffer are errors', () => {
+    assert.throws(() => [...noiseDecoder(4).decode(wireOf([text('12345')]))], /Invalid message length/);
+    assert.throws(() => [...noiseDecoder().decode(new Uint8Array(5000))], /Buffer length limit exceeded/);
+  });
+
+  test('is installed on the class Noise uses, once, and carries real connections', async () => {
+    const proto = LengthPrefixedDecoder.prototype as unknown as Record<symbol, unknown> & {
+      decode: (...args: unknown[]) => Generator<unknown>;
+    };
+    assert.equal(proto[Symbol.for('bftledger.length-decoder')], true, 'importing the transport installs it');
+    const installed = proto.decode;
+    installLengthDecoder();
+    assert.equal(proto.decode, installed, 'a second install changes nothing');
+    let calls = 0;
+    proto.decode = function* counted(this: unknown, ...args: unknown[]) {
+      calls++;
+      yield* installed.apply(this, args);
+    };
+    try {
+      await withNodes(async (started) => {
+        const { a, b } = await pair(started);
+        a.t.send(b.me.peerId, text('through noise'));
+        await until(() => b.frames.length === 1, 'B receives the frame');
+      });
+    } finally {
+      proto.decode = installed;
+    }
+    assert.ok(calls > 0, 'Noise decodes with the patched class (not another copy of it)');
   });
 });
 
