@@ -65,6 +65,10 @@ async function runBenchCommand(o: BenchCliOptions): Promise<void> {
     console.error('WARNING: UNSIGNED requests: client signatures are neither made nor checked');
   const date = new Date().toISOString();
   const load = loadavg();
+  // Measured before any replica starts: what one signature and one verification cost here now.
+  const { calibrateCrypto } = await import('../crypto/calibrate.js');
+  const { cryptoCeiling } = await import('../bench/ceiling.js');
+  const calibration = calibrateCrypto();
   const result = await runBench({
     ...spec,
     dir: o.dir,
@@ -90,6 +94,11 @@ async function runBenchCommand(o: BenchCliOptions): Promise<void> {
       loadAverageAtStart: load.map((x) => Math.round(x * 100) / 100),
     },
     result,
+    ceiling: cryptoCeiling(
+      calibration,
+      result.network.protocol === 'cft' ? 1 : result.network.replicas,
+      cpus().length,
+    ),
   };
   const out = o.out ?? join('bench-results', `bench-${date.replace(/[:.]/g, '-')}.json`);
   mkdirSync(dirname(out), { recursive: true });
@@ -106,6 +115,12 @@ async function runBenchCommand(o: BenchCliOptions): Promise<void> {
       `(replicas ${result.cpu.replicaMsPerTx}) frames=${result.net.framesPerTx}/tx writes=${result.net.writesPerTx}/tx ` +
       `bytes=${result.net.bytesPerTx}/tx (${out})`,
   );
+  const c = report.ceiling;
+  if (w.unsignedRequests !== true)
+    console.log(
+      `crypto ceiling=${c.txPerSecond} tx/s (${c.cores} cores, sign ${c.signUs}us, verify ${c.verifyUs}us x ${c.verifiers}; ` +
+        `measured ${Math.round((result.throughput / c.txPerSecond) * 1000) / 10}% of it)`,
+    );
 }
 
 /** Registers `bench` and its `compare` subcommand (the program must enable positional options). */

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { cryptoCeiling } from '../../src/bench/ceiling.js';
 import { operationFor, workloadProblem } from '../../src/bench/workload.js';
 import { initCluster } from '../../src/config/index.js';
 import { decodeOp, MAX_NULL_PAYLOAD_BYTES } from '../../src/ledger/index.js';
@@ -64,6 +65,28 @@ describe('bftledger bench options', { concurrency: true }, () => {
     assert.equal(r.status, 1);
     assert.match(r.stderr, /unsignedRequests .*refused for normal use/);
     assert.equal(fs.existsSync(path.join(dir, 'logs')), false, 'no replica was started');
+  });
+});
+
+describe('crypto ceiling', () => {
+  const calibration = {
+    signSeconds: 50e-6,
+    verifySeconds: 100e-6,
+    sha256CallSeconds: 1e-6,
+    sha256KbSeconds: 2e-6,
+    timerSeconds: 0,
+    messageBytes: 200,
+    rounds: 5,
+  };
+  it('is the cores over one signature plus one verification per verifying replica', () => {
+    assert.deepEqual(cryptoCeiling(calibration, 4, 2), {
+      cores: 2,
+      verifiers: 4,
+      signUs: 50,
+      verifyUs: 100,
+      txPerSecond: 4444,
+    });
+    assert.equal(cryptoCeiling(calibration, 1, 2).txPerSecond, 13333);
   });
 });
 
