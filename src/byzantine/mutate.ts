@@ -9,7 +9,8 @@
 import type { Output } from '../core/pbft/types.js';
 import { batchDigestWith } from '../messages/batch-digest.js';
 import { Writer } from '../messages/codec.js';
-import { seal, sealBytes } from '../messages/envelope.js';
+import { sealBytes } from '../messages/envelope.js';
+import { sealMessage } from '../messages/reply-batch.js';
 import { type BodyOf, type Kind, LIMITS } from '../messages/schema.js';
 import type { AnyMessage, Message } from '../messages/types.js';
 import {
@@ -130,9 +131,18 @@ export function mutate(m: MutationName, msg: Message, ctx: BehaviourContext): Me
     case 'oversize':
       return oversize(msg, ctx);
     case 'wrong-cluster':
-      return seal(ctx.signer, otherCluster(ctx.config.cluster), msg.kind, ctx.config.id, msg.body);
-    case 'spoof-sender':
-      return seal(ctx.signer, ctx.config.cluster, msg.kind, (ctx.config.id + 1) % ctx.config.n, msg.body);
+      return sealMessage(
+        ctx.signer,
+        ctx.hash,
+        otherCluster(ctx.config.cluster),
+        msg.kind,
+        ctx.config.id,
+        msg.body,
+      );
+    case 'spoof-sender': {
+      const other = (ctx.config.id + 1) % ctx.config.n;
+      return sealMessage(ctx.signer, ctx.hash, ctx.config.cluster, msg.kind, other, msg.body);
+    }
     case 'bad-signature':
       return flipSignature(msg, ctx.rng);
     case 'truncate':

@@ -1,7 +1,7 @@
 /**
  * The client's reply rules, fed real frames: the crash-fault rule (one reply from the authenticated
  * leader completes a request; redirects move the client's belief at most once per term) and PBFT's
- * (f + 1 matching signed replies; a forged one is dropped and its group waits for another).
+ * (f + 1 matching batch-signed replies; a forged one is dropped and its group waits for another).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -11,11 +11,13 @@ import { after, describe, test } from 'node:test';
 import { CftReplies } from '../../src/client/cft-replies.js';
 import { PbftReplies } from '../../src/client/pbft-replies.js';
 import { type Cluster, initCluster, loadSigner } from '../../src/config/index.js';
+import { sha256 } from '../../src/crypto/hash.js';
 import { encodeResult, encodeTransfer, ResultCode } from '../../src/ledger/index.js';
 import { sealCft } from '../../src/messages/cft-boundary.js';
 import type { CftMessage } from '../../src/messages/cft-types.js';
 import { seal } from '../../src/messages/envelope.js';
-import { NO_LEADER } from '../../src/messages/schema.js';
+import { replyWithSignature, sealReplies } from '../../src/messages/reply-batch.js';
+import { type BodyOf, NO_LEADER } from '../../src/messages/schema.js';
 import type { Message } from '../../src/messages/types.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bftledger-replies-'));
@@ -84,20 +86,30 @@ describe('the crash-fault reply rule', () => {
 
 describe('the PBFT reply rule', () => {
   const { cluster, dir } = clusterOf('pbft', 4);
+  const signers = cluster.replicas.map((r) => loadSigner(dir, 'replica', r.id, cluster));
+  /** Replica `sender`'s replies of one batch (view 0, `seq`): client 0's at index 1 of 5, client 1's at 3. */
+  const batch = (sender: number, result = OK_RESULT, seq = 3) =>
+    sealReplies(signers[sender]!, sha256, cluster.clusterId, sender, { view: 0, seq }, [
+      { client: 7, timestamp: 4, result: OK_RESULT },
+      { client: 0, timestamp: 1, result },
+      { client: 8, timestamp: 2, result: OK_RESULT },
+      { client: 1, timestamp: 1, result },
+      { client: 9, timestamp: 9, result: OK_RESULT },
+    ]);
+  /** Client 0's reply from replica `sender`; `forged` flips a bit of its batch signature. */
   const reply = (sender: number, result = OK_RESULT, forged = false) => {
-    const msg = seal(loadSigner(dir, 'replica', sender, cluster), cluster.clusterId, 'reply', sender, {
-      view: 0,
-      client: 0,
-      timestamp: 1,
-      seq: 3,
-      result,
-    });
-    const bytes = msg.bytes.slice();
+    const bytes = batch(sender, result)[1]!.bytes.slice();
     if (forged) bytes[bytes.length - 1]! ^= 0x01;
     return bytes;
   };
+  /** Client 0's reply from replica `sender` with its body patched, under the batch's real signature. */
+  const tampered = (sender: number, patch: Partial<BodyOf['reply']>) => {
+    const m = batch(sender)[1]!;
+    return replyWithSignature(cluster.clusterId, sender, { ...m.body, ...patch }, m.bytes.subarray(-64))
+      .bytes;
+  };
 
-  test('f + 1 matching replies complete a request; mismatching ones do not add up', () => {
+  test('f + 1 matching batch-signed replies complete a request; mismatching ones do not add up', () => {
     const rule = new PbftReplies(cluster, 0);
     rule.begin(requestOf(cluster, dir, 1));
     assert.equal(rule.target(), 0);
@@ -107,13 +119,32 @@ describe('the PBFT reply rule', () => {
     const done = rule.onFrame(reply(2));
     assert.equal(done?.type, 'done');
     assert.deepEqual(done.type === 'done' && done.outcome.result, { code: 'ok', balance: '999' });
+    assert.equal(done.type === 'done' && done.outcome.seq, 3);
   });
 
-  test('a forged reply in the group is dropped; another genuine one completes it', () => {
+  test('a reply with a broken batch signature is dropped; another genuine one completes it', () => {
     const rule = new PbftReplies(cluster, 0);
     rule.begin(requestOf(cluster, dir, 1));
     assert.equal(rule.onFrame(reply(0)), undefined);
     assert.equal(rule.onFrame(reply(1, OK_RESULT, true)), undefined, 'the forged one fails verification');
     assert.equal(rule.onFrame(reply(3))?.type, 'done');
+  });
+
+  test('forged content under a real batch signature never counts: result, path, index', () => {
+    const lie = encodeResult(ResultCode.ok, 5n);
+    const path = batch(1)[1]!.body.path.map((h) => h.slice());
+    path[0]![0]! ^= 1;
+    for (const forged of [tampered(1, { result: lie }), tampered(1, { path }), tampered(1, { index: 0 })]) {
+      const rule = new PbftReplies(cluster, 0);
+      rule.begin(requestOf(cluster, dir, 1));
+      // Replica 0 lies with a result it signed itself; replica 1's reply is forged to match it.
+      const liar = sealReplies(signers[0]!, sha256, cluster.clusterId, 0, { view: 0, seq: 3 }, [
+        { client: 0, timestamp: 1, result: lie },
+      ])[0]!.bytes;
+      assert.equal(rule.onFrame(liar), undefined);
+      assert.equal(rule.onFrame(forged), undefined, 'f + 1 for the lie, but one is forged');
+      assert.equal(rule.onFrame(reply(2)), undefined, 'one correct reply');
+      assert.equal(rule.onFrame(reply(3))?.type, 'done', 'f + 1 correct replies');
+    }
   });
 });
