@@ -6,10 +6,10 @@
  * ranges, optional view/sequence window), then for a pre-prepare the structure of every request in
  * its batch and the batch digest, for a view-change or new-view every nested envelope and the
  * certificate rules (`certificates.ts`), for a reply its tree position and the root its leaf and
- * path lead to (`reply-batch.ts`: the signature it carries is over that root); signatures last. `parseFrame` does everything but
- * signatures and lists every signature check a frame needs, nested ones included, so the runtime can
- * verify them synchronously (`verifyFrame`) or off the event loop (`verifyFrameAsync`). Nothing here
- * throws on any input.
+ * path lead to (`reply-batch.ts`: the signature it carries is over that root); signatures last.
+ * `parseFrame` does everything but signatures and lists every signature check a frame needs, nested
+ * ones included, so the runtime can verify them synchronously (`verifyFrame`) or off the event loop
+ * (`verifyFrameAsync`). Nothing here throws on any input.
  */
 import { sha256 } from '../crypto/hash.js';
 import type { Verifier } from '../crypto/types.js';
