@@ -4,12 +4,16 @@
  * cluster's domain, another replica's name) re-sign the changed body with the replica's own key, so
  * the receiver's field and certificate checks are exercised, not only its signature check. Byte
  * mutations (a flipped signature bit, a truncated or extended envelope, an oversized frame) apply to
- * any message, relayed ones included. Client replies are left alone.
+ * any message, relayed ones included. Client replies get those too, and their own: a result, path
+ * or index changed under the batch signature (a forgery the client's root check catches), another
+ * root's signature, or a different result validly signed on its own (a lie only f + 1 matching
+ * replies keep out).
  */
 import type { Output } from '../core/pbft/types.js';
 import { batchDigestWith } from '../messages/batch-digest.js';
 import { Writer } from '../messages/codec.js';
-import { seal, sealBytes } from '../messages/envelope.js';
+import { sealBytes } from '../messages/envelope.js';
+import { replyWithSignature, sealMessage } from '../messages/reply-batch.js';
 import { type BodyOf, type Kind, LIMITS } from '../messages/schema.js';
 import type { AnyMessage, Message } from '../messages/types.js';
 import {
@@ -20,7 +24,9 @@ import {
   otherDigest,
   pickOne,
   randomBytes,
+  SIGNATURE_BYTES,
   withBytes,
+  withMessage,
 } from './forge.js';
 import type { Behaviour, BehaviourContext } from './types.js';
 
@@ -39,6 +45,11 @@ export const MUTATIONS = [
   'bad-signature',
   'truncate',
   'trailing-bytes',
+  'reply-result',
+  'reply-path',
+  'reply-index',
+  'reply-other-root',
+  'reply-lie',
 ] as const;
 
 /** A mutation's name. */
@@ -54,6 +65,15 @@ export interface MutateOptions {
 
 /** Mutations that only change bytes, and so fit any message, relayed ones included. */
 const BYTE_MUTATIONS: ReadonlySet<MutationName> = new Set(['bad-signature', 'truncate', 'trailing-bytes']);
+
+/** Mutations of a client reply only (see `mutateReply`). */
+const REPLY_MUTATIONS: ReadonlySet<MutationName> = new Set([
+  'reply-result',
+  'reply-path',
+  'reply-index',
+  'reply-other-root',
+  'reply-lie',
+]);
 
 /** A body as a plain record, to read and patch its fields by name. */
 type Fields = Record<string, unknown>;
@@ -73,10 +93,10 @@ export class Mutate implements Behaviour {
   rewrite(outs: Output[], ctx: BehaviourContext): Output[] {
     const rate = this.options.rate ?? 0.25;
     return mapMessages(outs, (o) => {
-      if (o.type === 'reply' || !chance(ctx.rng, rate)) return [o];
+      if (!chance(ctx.rng, rate)) return [o];
       const usable = (this.options.mutations ?? MUTATIONS).filter((m) => fits(m, o.msg, ctx));
       if (usable.length === 0) return [o];
-      return [{ ...o, msg: mutate(pickOne(ctx.rng, usable), o.msg, ctx) }];
+      return [withMessage(o, mutate(pickOne(ctx.rng, usable), o.msg, ctx))];
     });
   }
 }
@@ -85,6 +105,7 @@ export class Mutate implements Behaviour {
 export function fits(m: MutationName, msg: Message, ctx: BehaviourContext): boolean {
   if (BYTE_MUTATIONS.has(m) || m === 'oversize') return true;
   if (!isOwn(msg, ctx.config)) return false;
+  if (REPLY_MUTATIONS.has(m)) return msg.kind === 'reply' && fitsReply(m, msg as Message<'reply'>);
   const b = msg.body as Fields;
   const view = (b.view ?? b.newView) as number | undefined;
   switch (m) {
@@ -130,9 +151,18 @@ export function mutate(m: MutationName, msg: Message, ctx: BehaviourContext): Me
     case 'oversize':
       return oversize(msg, ctx);
     case 'wrong-cluster':
-      return seal(ctx.signer, otherCluster(ctx.config.cluster), msg.kind, ctx.config.id, msg.body);
-    case 'spoof-sender':
-      return seal(ctx.signer, ctx.config.cluster, msg.kind, (ctx.config.id + 1) % ctx.config.n, msg.body);
+      return sealMessage(
+        ctx.signer,
+        ctx.hash,
+        otherCluster(ctx.config.cluster),
+        msg.kind,
+        ctx.config.id,
+        msg.body,
+      );
+    case 'spoof-sender': {
+      const other = (ctx.config.id + 1) % ctx.config.n;
+      return sealMessage(ctx.signer, ctx.hash, ctx.config.cluster, msg.kind, other, msg.body);
+    }
     case 'bad-signature':
       return flipSignature(msg, ctx.rng);
     case 'truncate':
@@ -144,7 +174,58 @@ export function mutate(m: MutationName, msg: Message, ctx: BehaviourContext): Me
       bytes.set(extra, msg.bytes.length);
       return withBytes(msg, bytes);
     }
+    case 'reply-result':
+    case 'reply-path':
+    case 'reply-index':
+    case 'reply-other-root':
+    case 'reply-lie':
+      return mutateReply(m, msg as Message<'reply'>, ctx);
   }
+}
+
+/** Whether a reply mutation changes anything in this reply (a path to damage, another index to claim). */
+function fitsReply(m: MutationName, msg: Message<'reply'>): boolean {
+  if (m === 'reply-path') return msg.body.path.length > 0;
+  if (m === 'reply-index') return msg.body.leafCount > 1;
+  return true;
+}
+
+/**
+ * A reply mutation. Forgeries keep the batch signature over changed content: another result, a
+ * damaged sibling hash, a neighbour's index (the client's recomputed root differs, so the signature
+ * fails), or this body under the signature of another root this replica signed. A lie is another
+ * result validly signed on its own: only the f + 1 rule keeps it out.
+ */
+function mutateReply(m: MutationName, msg: Message<'reply'>, ctx: BehaviourContext): Message {
+  const { cluster, id } = ctx.config;
+  const b = msg.body;
+  const signature = msg.bytes.subarray(msg.bytes.length - SIGNATURE_BYTES);
+  const forged = (body: BodyOf['reply'], sig = signature) => replyWithSignature(cluster, id, body, sig);
+  switch (m) {
+    case 'reply-result':
+      return forged({ ...b, result: otherResult(b.result) });
+    case 'reply-path': {
+      const at = ctx.rng.int(b.path.length);
+      const path = b.path.map((h, i) => (i === at ? otherDigest(ctx, h) : h));
+      return forged({ ...b, path });
+    }
+    case 'reply-index':
+      return forged({ ...b, index: (b.index + 1) % b.leafCount });
+    case 'reply-other-root': {
+      const other = ctx.sign('reply', { ...b, seq: b.seq + 1 });
+      return forged(b, other.bytes.subarray(other.bytes.length - SIGNATURE_BYTES));
+    }
+    default:
+      return ctx.sign('reply', { ...b, result: otherResult(b.result), index: 0, leafCount: 1, path: [] });
+  }
+}
+
+/** A result that differs from `result`: its first byte flipped, or one byte when it is empty. */
+function otherResult(result: Uint8Array): Uint8Array {
+  if (result.length === 0) return Uint8Array.of(1);
+  const out = result.slice();
+  out[0] = (out[0] ?? 0) ^ 0xff;
+  return out;
 }
 
 /** The body's digest field replaced by another digest. */

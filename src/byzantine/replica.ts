@@ -10,7 +10,7 @@ import type { Prng } from '../core/prng.js';
 import { invariant } from '../core/quorum.js';
 import type { Rng } from '../core/types.js';
 import type { Signer } from '../crypto/types.js';
-import { seal } from '../messages/envelope.js';
+import { sealMessage } from '../messages/reply-batch.js';
 import type { BodyOf, Kind } from '../messages/schema.js';
 import type { Message } from '../messages/types.js';
 import type { Behaviour, BehaviourContext, SentHistory } from './types.js';
@@ -114,7 +114,7 @@ class StepContext implements BehaviourContext {
   }
 
   sign<K extends Kind>(kind: K, body: BodyOf[K]): Message<K> {
-    return seal(this.signer, this.config.cluster, kind, this.config.id, body);
+    return sealMessage(this.signer, this.hash, this.config.cluster, kind, this.config.id, body);
   }
 }
 

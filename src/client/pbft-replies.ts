@@ -1,8 +1,11 @@
 /**
  * PBFT's reply rule: requests go to the primary of the highest view seen; a result counts only when
  * f + 1 replicas sent matching signed replies (so at least one correct replica vouches for it).
- * Replies are parsed without their signatures first; once f + 1 agree on (seq, result), only those
- * f + 1 signatures are verified, and a reply that fails is dropped while its group waits for another.
+ * Replies are parsed without their signatures first (which recomputes each reply's batch root from
+ * its leaf and path); once f + 1 agree on (seq, result), only those f + 1 root signatures are
+ * verified, and a reply that fails is dropped while its group waits for another. A replica signs one
+ * root per batch for all its replies, so roots verified by any client of this process are
+ * remembered (`verified-roots.ts`) and not verified again.
  */
 import type { Cluster } from '../config/cluster.js';
 import { maxFaulty } from '../core/quorum.js';
@@ -10,6 +13,7 @@ import { type BoundaryContext, type ParsedFrame, parseFrame, verifyFrame } from 
 import type { Message } from '../messages/types.js';
 import { principalsOf } from '../node/principals.js';
 import { outcomeOf, type ReplyRule, type Verdict } from './replies.js';
+import { sharedVerifiedRoots, type VerifiedRoots } from './verified-roots.js';
 
 /** f + 1 matching signed replies. */
 export class PbftReplies implements ReplyRule {
@@ -28,6 +32,8 @@ export class PbftReplies implements ReplyRule {
     private readonly cluster: Cluster,
     /** This client's id. */
     private readonly client: number,
+    /** Roots already verified, shared by default with every PBFT client of the process. */
+    private readonly roots: VerifiedRoots = sharedVerifiedRoots,
   ) {
     this.ctx = { cluster: cluster.clusterId, principals: principalsOf(cluster) };
     this.f = cluster.f ?? maxFaulty(cluster.replicas.length);
@@ -62,11 +68,15 @@ export class PbftReplies implements ReplyRule {
 
   /**
    * Verifies a group of f + 1 matching replies on the event loop (a handful of signatures: a
-   * round trip through libuv's pool would cost two thread wake-ups and more CPU than it saves).
+   * round trip through libuv's pool would cost two thread wake-ups and more CPU than it saves),
+   * skipping roots verified before and remembering the ones verified now.
    */
   private verifyGroup(voters: Map<number, ParsedFrame>): Verdict {
     const group = [...voters.entries()];
-    const checked = group.map(([, p]) => verifyFrame(p));
+    const checked = group.map(([, p]) => verifyFrame(p, this.roots.known));
+    for (const [i, [, p]] of group.entries()) {
+      if (checked[i]?.ok === true) for (const c of p.signatures) this.roots.remember(c.envelope, c.verifier);
+    }
     const bad = group.filter((_, i) => !checked[i]?.ok);
     if (bad.length > 0) {
       for (const [sender] of bad) voters.delete(sender);

@@ -9,6 +9,9 @@
  * Leaves are only inserted or updated (accounts and client records are never deleted). The tree
  * caches every level and, at `root()`, rehashes only dirty leaves, their paths, and the nodes at or
  * right of the first inserted position (an insertion shifts everything after it).
+ *
+ * `orderedTree` builds the same kind of tree over leaves in a given order (no keys, no sorting), and
+ * `rootOfProof` recomputes a root from one leaf and its path: a batch's signed replies use both.
  */
 import { bytesEqual, compareBytes, concatBytes, type HashFn } from './bytes.js';
 
@@ -54,25 +57,77 @@ export function nodeHash(hash: HashFn, left: Uint8Array, right: Uint8Array): Uin
   return hash(concatBytes(NODE_DOMAIN, left, right));
 }
 
-/** True when `leaf` is the leaf at `proof.index` of a tree with root `root`. Never throws. */
-export function verifyProof(root: Uint8Array, leaf: Uint8Array, proof: MerkleProof, hash: HashFn): boolean {
-  const { index, leafCount, siblings } = proof;
-  if (!Number.isSafeInteger(leafCount) || !Number.isSafeInteger(index)) return false;
-  if (index < 0 || index >= leafCount || !Array.isArray(siblings)) return false;
-  let node = leafHash(hash, leaf);
-  let i = index;
-  let n = leafCount;
+/**
+ * How many sibling hashes the path of leaf `index` in a tree of `leafCount` leaves holds: one per
+ * level where the node has a sibling (a promoted last node has none). -1 when `index` is not a leaf.
+ */
+export function proofLength(index: number, leafCount: number): number {
+  if (!Number.isSafeInteger(leafCount) || !Number.isSafeInteger(index)) return -1;
+  if (index < 0 || index >= leafCount) return -1;
   let used = 0;
-  while (n > 1) {
+  for (let i = index, n = leafCount; n > 1; i = Math.floor(i / 2), n = Math.ceil(n / 2)) {
+    if (i % 2 === 1 || i + 1 < n) used++;
+  }
+  return used;
+}
+
+/**
+ * The root that `proof` leads to from a leaf whose hash is `leaf` (already `leafHash`ed), or
+ * undefined when the proof does not fit its shape: an index outside the tree, a sibling of another
+ * length than the leaf hash, or too few or too many siblings. Never throws.
+ */
+export function rootOfProof(leaf: Uint8Array, proof: MerkleProof, hash: HashFn): Uint8Array | undefined {
+  const { index, leafCount, siblings } = proof;
+  if (!Array.isArray(siblings) || proofLength(index, leafCount) !== siblings.length) return undefined;
+  let node = leaf;
+  let used = 0;
+  for (let i = index, n = leafCount; n > 1; i = Math.floor(i / 2), n = Math.ceil(n / 2)) {
     if (i % 2 === 1 || i + 1 < n) {
       const sibling = siblings[used++];
-      if (!(sibling instanceof Uint8Array) || sibling.length !== root.length) return false;
+      if (!(sibling instanceof Uint8Array) || sibling.length !== leaf.length) return undefined;
       node = i % 2 === 1 ? nodeHash(hash, sibling, node) : nodeHash(hash, node, sibling);
     }
-    i = Math.floor(i / 2);
-    n = Math.ceil(n / 2);
   }
-  return used === siblings.length && bytesEqual(node, root);
+  return node;
+}
+
+/** True when `leaf` is the leaf at `proof.index` of a tree with root `root`. Never throws. */
+export function verifyProof(root: Uint8Array, leaf: Uint8Array, proof: MerkleProof, hash: HashFn): boolean {
+  const computed = rootOfProof(leafHash(hash, leaf), proof, hash);
+  return computed !== undefined && bytesEqual(computed, root);
+}
+
+/**
+ * A tree over leaf hashes in the order given (no sorting), under the same rules as `MerkleTree`:
+ * its root and every leaf's proof. For small one-off trees (a batch's replies); at least one leaf.
+ */
+export function orderedTree(
+  leaves: readonly Uint8Array[],
+  hash: HashFn,
+): { readonly root: Uint8Array; readonly proofs: readonly MerkleProof[] } {
+  if (leaves.length === 0) throw new RangeError('orderedTree: no leaves');
+  const levels: Uint8Array[][] = [[...leaves]];
+  for (let below = levels[0]!; below.length > 1; ) {
+    const up: Uint8Array[] = [];
+    for (let j = 0; 2 * j < below.length; j++) {
+      const left = below[2 * j]!;
+      const right = below[2 * j + 1];
+      up.push(right === undefined ? left : nodeHash(hash, left, right));
+    }
+    levels.push(up);
+    below = up;
+  }
+  const proofs = leaves.map((_, index) => {
+    const siblings: Uint8Array[] = [];
+    let i = index;
+    for (let k = 0; k < levels.length - 1; k++) {
+      const sibling = levels[k]![i % 2 === 1 ? i - 1 : i + 1];
+      if (sibling !== undefined) siblings.push(sibling);
+      i = Math.floor(i / 2);
+    }
+    return { index, leafCount: leaves.length, siblings };
+  });
+  return { root: levels[levels.length - 1]![0]!, proofs };
 }
 
 /** An incrementally maintained Merkle tree over keyed leaves. */

@@ -5,11 +5,13 @@
  * envelope decoding, kind tag, cluster id, sender, body decoding, per-kind field checks (sender role,
  * ranges, optional view/sequence window), then for a pre-prepare the structure of every request in
  * its batch and the batch digest, for a view-change or new-view every nested envelope and the
- * certificate rules (`certificates.ts`); signatures last. `parseFrame` does everything but
- * signatures and lists every signature check a frame needs, nested ones included, so the runtime can
- * verify them synchronously (`verifyFrame`) or off the event loop (`verifyFrameAsync`). Nothing here
- * throws on any input.
+ * certificate rules (`certificates.ts`), for a reply its tree position and the root its leaf and
+ * path lead to (`reply-batch.ts`: the signature it carries is over that root); signatures last.
+ * `parseFrame` does everything but signatures and lists every signature check a frame needs, nested
+ * ones included, so the runtime can verify them synchronously (`verifyFrame`) or off the event loop
+ * (`verifyFrameAsync`). Nothing here throws on any input.
  */
+import { sha256 } from '../crypto/hash.js';
 import type { Verifier } from '../crypto/types.js';
 import { batchDigest, requestKey } from './batch.js';
 import {
@@ -25,6 +27,7 @@ import {
 import { decode } from './codec.js';
 import { bodyCodec, kindOfTag, signingBytes } from './envelope.js';
 import { type Checked, type Fault, fault, type RejectReason, reject } from './reject.js';
+import { replyRootOf, replyShapeFault, rootEnvelope, rootSigningBytes } from './reply-batch.js';
 import { CLIENT_KINDS, ENVELOPE, type Envelope, KIND_TAGS, type Kind, LIMITS } from './schema.js';
 import type { AnyMessage, AnyVerified, Message, VerifiedMessage } from './types.js';
 
@@ -73,11 +76,14 @@ export interface BoundaryContext {
 export interface SignatureCheck {
   /** The signer's key. */
   readonly verifier: Verifier;
-  /** `signingBytes(...)` of the envelope's fields. */
+  /** `signingBytes(...)` of the envelope's fields (a reply: of the root its leaf and path lead to). */
   readonly data: Uint8Array;
   /** The envelope's 64-byte signature. */
   readonly signature: Uint8Array;
-  /** The envelope that carries this signature, verbatim (a key for "already verified" caches). */
+  /**
+   * The envelope that carries this signature, verbatim (a key for "already verified" caches); for a
+   * reply, the signed root envelope (`rootEnvelope`), which every reply of one batch shares.
+   */
   readonly envelope: Uint8Array;
   /** What the frame is refused with when this signature fails: the reason, and which envelope it is. */
   readonly failure: { readonly reason: RejectReason; readonly detail: string };
@@ -107,10 +113,10 @@ export interface ParsedFrame {
 
 /**
  * Tells the verifier that an envelope's signature was verified before (by the same boundary
- * configuration), so it is not verified twice. Must answer true only for envelopes whose bytes
- * passed verification earlier.
+ * configuration, or under the same `verifier`), so it is not verified twice. Must answer true only
+ * for envelopes whose bytes passed verification earlier.
  */
-export type KnownValid = (envelope: Uint8Array) => boolean;
+export type KnownValid = (envelope: Uint8Array, verifier: Verifier) => boolean;
 
 /** Primary of view `view` among `n` replicas: `view mod n`. */
 export function primaryOf(view: number, n: number): number {
@@ -169,7 +175,11 @@ const FIELD_CHECKS: { readonly [K in Kind]: FieldCheck<K> } = {
     positiveSeq(m.kind, m.body.seq) ??
     inWindow(m.body.view, m.body.seq, ctx),
   commit: (m, ctx) => positiveSeq(m.kind, m.body.seq) ?? inWindow(m.body.view, m.body.seq, ctx),
-  reply: () => undefined,
+  reply: (m, ctx) => {
+    const max = Math.min(ctx.maxBatch ?? LIMITS.maxBatch, LIMITS.maxBatch);
+    const bad = replyShapeFault(m.body, max);
+    return bad === undefined ? undefined : fault('bad-reply-path', bad);
+  },
   checkpoint: () => undefined,
   'view-change': (m) => (m.body.newView === 0 ? fault('bad-field', 'view-change to view 0') : undefined),
   'new-view': (m, ctx) =>
@@ -302,9 +312,28 @@ function parseMessage(o: Opened, ctx: BoundaryContext): Parsed | Fault {
       const parts = checkNewView(m, ctx.principals, opener(ctx));
       return 'reason' in parts ? parts : { kind: m.kind, message: m, signed: o.check, ...parts };
     }
+    case 'reply': {
+      const signed = replySigned(m, o.check, ctx.cluster);
+      return 'reason' in signed ? signed : { kind: m.kind, message: m, signed };
+    }
     default:
       return { kind: m.kind, message: m, signed: o.check } as Parsed;
   }
+}
+
+/**
+ * A reply's signature check: over the root its leaf and path lead to, keyed by the root envelope
+ * (shared by every reply of the batch). Its shape was checked with its fields, so the root exists;
+ * `cluster` is the receiver's, which the envelope's was checked to equal.
+ */
+function replySigned(m: Message<'reply'>, check: Signed, cluster: Uint8Array): Signed | Fault {
+  const root = replyRootOf(sha256, cluster, m.sender, m.body);
+  if (root === undefined) return fault('bad-reply-path', 'path does not lead to a root');
+  return {
+    ...check,
+    data: rootSigningBytes(cluster, m.sender, root),
+    envelope: rootEnvelope(cluster, m.sender, root, check.signature),
+  };
 }
 
 /** Every check but signatures; see the module comment. */
@@ -345,7 +374,7 @@ function signatureFault(c: SignatureCheck): Checked<AnyVerified> {
 /** One synchronous signature check; a throwing verifier counts as a failure. */
 function checkSignature(c: SignatureCheck, known: KnownValid | undefined): boolean {
   try {
-    return known?.(c.envelope) === true || c.verifier.verify(c.data, c.signature) === true;
+    return known?.(c.envelope, c.verifier) === true || c.verifier.verify(c.data, c.signature) === true;
   } catch {
     return false;
   }
@@ -354,7 +383,9 @@ function checkSignature(c: SignatureCheck, known: KnownValid | undefined): boole
 /** One asynchronous signature check; a throwing or rejecting verifier counts as a failure. */
 async function checkSignatureAsync(c: SignatureCheck, known: KnownValid | undefined): Promise<boolean> {
   try {
-    return known?.(c.envelope) === true || (await c.verifier.verifyAsync(c.data, c.signature)) === true;
+    return (
+      known?.(c.envelope, c.verifier) === true || (await c.verifier.verifyAsync(c.data, c.signature)) === true
+    );
   } catch {
     return false;
   }

@@ -253,7 +253,7 @@ export function signatureChecks(root: Parsed): SignatureCheck[] {
     const { verifier, data, signature, envelope } = s;
     out.push({ verifier, data, signature, envelope, failure: fault(reason, detail) });
   };
-  add(root.signed, 'bad-signature', 'envelope signature');
+  add(root.signed, 'bad-signature', root.kind === 'reply' ? 'reply root signature' : 'envelope signature');
   if (root.kind === 'pre-prepare') {
     for (const [i, q] of root.batch.entries())
       add(q.signed, 'bad-request-in-batch', `request ${i}: bad signature`);

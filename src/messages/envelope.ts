@@ -2,6 +2,10 @@
  * Signed envelopes. A signature covers a domain tag (protocol name, cluster id, kind, sender)
  * followed by the body bytes exactly as sent, so a signature made for another protocol, another
  * cluster, another message kind or another sender id never verifies here.
+ *
+ * One kind is signed differently: a REPLY's envelope carries the signature over its batch's root
+ * (domain tag `REPLY_ROOT_TAG`, see `reply-batch.ts`), so `seal` refuses replies and
+ * `sealReply`/`sealReplies` there make them.
  */
 import type { Signer } from '../crypto/types.js';
 import { type Codec, encode } from './codec.js';
@@ -38,6 +42,19 @@ export function bodyCodec<K extends Kind>(kind: K): Codec<BodyOf[K]> {
  * The tag before the body has a fixed length, so the split between tag and body is unambiguous.
  */
 export function signingBytes(kind: Kind, cluster: Uint8Array, sender: number, body: Uint8Array): Uint8Array {
+  return taggedSigningBytes(KIND_TAGS[kind], cluster, sender, body);
+}
+
+/**
+ * `signingBytes` for any domain tag byte: a kind's tag, or `REPLY_ROOT_TAG` for a reply batch's root
+ * (its own tag, so a root signature never verifies as a message of any kind, nor the other way).
+ */
+export function taggedSigningBytes(
+  tag: number,
+  cluster: Uint8Array,
+  sender: number,
+  body: Uint8Array,
+): Uint8Array {
   if (cluster.length !== CLUSTER_ID_BYTES) {
     throw new RangeError(`cluster id must be 16 bytes, got ${cluster.length}`);
   }
@@ -51,7 +68,7 @@ export function signingBytes(kind: Kind, cluster: Uint8Array, sender: number, bo
   out[at++] = 0;
   out.set(cluster, at);
   at += CLUSTER_ID_BYTES;
-  out[at++] = KIND_TAGS[kind];
+  out[at++] = tag;
   new DataView(out.buffer).setUint32(at, sender);
   at += 4;
   out.set(body, at);
@@ -73,14 +90,22 @@ export function sealBytes(
   return encode(ENVELOPE, { kind: KIND_TAGS[kind], cluster, sender, body, signature });
 }
 
-/** Encodes `body` with the kind's schema, signs it and returns the message with its envelope bytes. */
-export function seal<K extends Kind>(
+/** The kinds whose envelope signature covers their own body: all but a reply (signed through its batch root). */
+export type BodySignedKind = Exclude<Kind, 'reply'>;
+
+/**
+ * Encodes `body` with the kind's schema, signs it and returns the message with its envelope bytes.
+ * A reply is refused (a RangeError: a bug in the caller): `sealReply` and `sealReplies` sign replies.
+ */
+export function seal<K extends BodySignedKind>(
   signer: Signer,
   cluster: Uint8Array,
   kind: K,
   sender: number,
   body: BodyOf[K],
 ): Message<K> {
+  if ((kind as Kind) === 'reply')
+    throw new RangeError('a reply is signed through its batch root: use sealReply');
   const bodyBytes = encode(bodyCodec(kind), body);
   return { kind, sender, body, bytes: sealBytes(signer, cluster, kind, sender, bodyBytes) };
 }

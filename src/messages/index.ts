@@ -39,6 +39,7 @@ export type {
 } from './cft-types.js';
 export { type DecodeFailure, type DecodeResult, decode, encode } from './codec.js';
 export {
+  type BodySignedKind,
   bodyCodec,
   CLUSTER_ID_BYTES,
   DOMAIN_TAG_BYTES,
@@ -46,8 +47,22 @@ export {
   seal,
   sealBytes,
   signingBytes,
+  taggedSigningBytes,
 } from './envelope.js';
 export { ALL_REJECT_REASONS, type Checked, type RejectReason, reject } from './reject.js';
+export {
+  type ReplyContent,
+  type ReplyEntry,
+  replyLeafHash,
+  replyRootOf,
+  replyShapeFault,
+  replyWithSignature,
+  rootEnvelope,
+  rootSigningBytes,
+  sealMessage,
+  sealReplies,
+  sealReply,
+} from './reply-batch.js';
 export {
   BODIES,
   type BodyOf,
@@ -65,5 +80,8 @@ export {
   LIMITS,
   NO_LEADER,
   PROTOCOL_DOMAIN,
+  REPLY_ROOT,
+  REPLY_ROOT_TAG,
+  type ReplyRoot,
 } from './schema.js';
 export type { AnyMessage, AnyVerified, Attachments, Message, VerifiedMessage } from './types.js';

@@ -37,7 +37,11 @@ export const ALL_REJECT_REASONS = [
    * malformed, of the wrong kind, fails its own kind's checks or its signature (nested at any depth),
    * or the set breaks a rule (too few, a repeated sender, a field that does not match). */
   'bad-certificate',
-  /** The envelope's signature does not verify under the sender's key. */
+  /** A reply's place in its batch tree cannot be right: no leaves or too many, an index outside
+   * them, or a path with more or fewer sibling hashes than that leaf's path has. */
+  'bad-reply-path',
+  /** The envelope's signature does not verify under the sender's key (a reply's: over the root its
+   * leaf and path lead to, so a tampered result, path or index fails here). */
   'bad-signature',
 ] as const;
 

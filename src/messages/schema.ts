@@ -16,6 +16,11 @@ export const LIMITS = {
   maxBatch: 512,
   /** Largest REPLY result. */
   maxResultBytes: 1024,
+  /**
+   * Most sibling hashes in a REPLY's path to its batch root: a batch of `maxBatch` (512) replies has
+   * paths of at most ceil(log2(512)) = 9; the rest is slack for a larger batch size later.
+   */
+  maxReplyPath: 16,
   /** Most envelopes in one certificate list (checkpoint proofs, prepares, view changes). */
   maxCertificate: 256,
   /** Most prepared certificates (or pre-prepares) in one VIEW-CHANGE (NEW-VIEW). */
@@ -66,8 +71,22 @@ export const BODIES = {
   prepare: struct({ view: u53, seq: u53, digest }),
   /** A replica's vote that (view, seq, digest) is prepared at a quorum. */
   commit: struct({ view: u53, seq: u53, digest }),
-  /** A replica's answer to one client request. */
-  reply: struct({ view: u53, client: u32, timestamp: u53, seq: u53, result: bytes(LIMITS.maxResultBytes) }),
+  /**
+   * A replica's answer to one client request, executed at `seq` in `view`. A replica signs once per
+   * executed batch: a Merkle root over one leaf per reply (see `reply-batch.ts`); each reply carries
+   * its leaf's position (`index` of `leafCount`) and sibling `path`, and the envelope's signature is
+   * the signature over that root, not over this body.
+   */
+  reply: struct({
+    view: u53,
+    client: u32,
+    timestamp: u53,
+    seq: u53,
+    result: bytes(LIMITS.maxResultBytes),
+    index: u32,
+    leafCount: u32,
+    path: list(digest, LIMITS.maxReplyPath),
+  }),
   /** The ledger digest after executing `seq`. */
   checkpoint: struct({ seq: u53, stateDigest: digest }),
   /** A vote to move to `newView`, with the stable checkpoint's proof and what prepared above it. */
@@ -116,6 +135,19 @@ export type Envelope = Infer<typeof ENVELOPE>;
 
 /** The protocol name in every domain tag: a signature made for another protocol never verifies here. */
 export const PROTOCOL_DOMAIN = 'bftledger/pbft/v1';
+
+/**
+ * The domain tag byte of a reply batch's root, in the same tag space as the kinds (`KIND_TAGS`,
+ * `CFT_KIND_TAGS`) but never a frame's kind: a root signature can never verify as any message, and
+ * no message's signature as a root. Tags never change meaning.
+ */
+export const REPLY_ROOT_TAG = 20;
+
+/** What a replica signs once per executed batch: the root over its replies' leaves (see `reply-batch.ts`). */
+export const REPLY_ROOT = struct({ view: u53, seq: u53, leafCount: u32, root: digest });
+
+/** A decoded reply root. */
+export type ReplyRoot = Infer<typeof REPLY_ROOT>;
 
 // ---- crash-fault protocol (core/cft) --------------------------------------------------------
 

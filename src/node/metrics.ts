@@ -113,6 +113,15 @@ export class ReplicaMetrics extends RuntimeMetrics {
     help: 'Snapshots installed by state transfer',
     registers: [this.registry],
   });
+  /**
+   * Reply roots signed (one per executed batch with replies, one per reply re-sent from the cache):
+   * with `bftledger_messages_out_total{kind="reply"}` it gives the replies carried per signature.
+   */
+  readonly replyRoots = new Counter({
+    name: 'bftledger_reply_roots_total',
+    help: 'Signed reply roots sent (each covers the replies of one executed batch, or one re-sent reply)',
+    registers: [this.registry],
+  });
   /** Evidence of misbehaviour collected, by kind (equivocation, forged-certificate). */
   readonly evidence = new Counter({
     name: 'bftledger_evidence_total',

@@ -7,7 +7,7 @@ import type { Cluster } from '../config/cluster.js';
 import { hexOf, maxFaulty } from '../core/quorum.js';
 import { sha256 } from '../crypto/hash.js';
 import { Ed25519Verifier } from '../crypto/index.js';
-import type { KnownValid, Principals } from '../messages/boundary.js';
+import type { Principals } from '../messages/boundary.js';
 
 /** Principals of a cluster, verifiers built once. */
 export function principalsOf(cluster: Cluster): Principals {
@@ -37,8 +37,8 @@ export class VerifiedCache {
 
   constructor(private readonly capacity = 20_000) {}
 
-  /** The `known` callback for the boundary. */
-  readonly known: KnownValid = (envelope) => this.seen.has(this.digestOf(envelope));
+  /** The `known` callback for the boundary (a `KnownValid`; one cluster's keys, so by envelope alone). */
+  readonly known = (envelope: Uint8Array): boolean => this.seen.has(this.digestOf(envelope));
 
   /** The hex digest of an envelope, computed once per envelope object (envelopes are never mutated). */
   private digestOf(envelope: Uint8Array): string {

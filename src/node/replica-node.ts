@@ -270,6 +270,8 @@ export class ReplicaNode {
         }
         return;
       case 'reply':
+        // Each root has exactly one leaf 0: count roots by it.
+        if (out.msg.body.index === 0) this.metrics.replyRoots.inc();
         return this.sendTo(this.clientPeers[out.client], 'reply', out.msg.bytes);
       case 'executed':
         return this.onExecuted(out);

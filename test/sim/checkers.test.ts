@@ -52,7 +52,8 @@ function executed(
 
 /** A fabricated reply output. */
 function reply(client: number, timestamp: number, seq: number, resultByte: number): Output {
-  const body = { view: 0, client, timestamp, seq, result: new Uint8Array([resultByte]) };
+  const result = new Uint8Array([resultByte]);
+  const body = { view: 0, client, timestamp, seq, result, index: 0, leafCount: 1, path: [] };
   return { type: 'reply', client, msg: { kind: 'reply', sender: 0, body, bytes: new Uint8Array(0) } };
 }
 

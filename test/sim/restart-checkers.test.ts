@@ -8,8 +8,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Output } from '../../src/core/pbft/types.js';
+import { sha256 } from '../../src/crypto/hash.js';
 import { KeyedHashSigner } from '../../src/crypto/keyed-hash.js';
-import { seal } from '../../src/messages/envelope.js';
+import { sealMessage } from '../../src/messages/reply-batch.js';
 import type { BodyOf, Kind } from '../../src/messages/schema.js';
 import type { Message, VerifiedMessage } from '../../src/messages/types.js';
 import { CheckerSuite } from '../../src/sim/checkers.js';
@@ -33,7 +34,7 @@ function suite(faulty: readonly number[] = []): CheckerSuite {
 
 /** A message really signed by replica `sender`. */
 function signed<K extends Kind>(sender: number, kind: K, body: BodyOf[K]): Message<K> {
-  return seal(signers[sender]!, CLUSTER, kind, sender, body);
+  return sealMessage(signers[sender]!, sha256, CLUSTER, kind, sender, body);
 }
 
 /** The persist output of a signed message. */

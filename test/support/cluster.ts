@@ -15,6 +15,7 @@ import { LedgerStateMachine } from '../../src/ledger/state-machine.js';
 import { batchDigestWith } from '../../src/messages/batch.js';
 import { type BoundaryContext, openFrame } from '../../src/messages/boundary.js';
 import { seal } from '../../src/messages/envelope.js';
+import { sealMessage } from '../../src/messages/reply-batch.js';
 import type { BodyOf, Kind } from '../../src/messages/schema.js';
 import type { AnyVerified, Message, VerifiedMessage } from '../../src/messages/types.js';
 
@@ -69,7 +70,7 @@ export function makeReplica(
 
 /** Seals a body as replica `id`. */
 export function asReplica<K extends Kind>(c: TestCluster, id: number, kind: K, body: BodyOf[K]): Message<K> {
-  return seal(c.replicas[id]!, c.cluster, kind, id, body);
+  return sealMessage(c.replicas[id]!, sha256, c.cluster, kind, id, body);
 }
 
 /** A client's request: a transfer of `amount` from its account to `to`. */

@@ -187,6 +187,64 @@ describe('mutate', () => {
   });
 });
 
+describe('mutate: client replies', () => {
+  /** Replica `id`'s replies after executing one batch of three requests (clients 0, 1, 2), in that order. */
+  function repliesOf(
+    replica: ReturnType<typeof byzantine> | ReturnType<typeof makeReplica>['replica'],
+    id: number,
+  ) {
+    const pp = prePrepare(c, 0, 1, [request(c, 0, 1), request(c, 1, 1), request(c, 2, 1)]);
+    const d = pp.body.digest;
+    const other = id === 1 ? 2 : 1;
+    deliver(c, replica, pp);
+    deliver(c, replica, asReplica(c, other, 'prepare', { view: 0, seq: 1, digest: d }));
+    deliver(c, replica, asReplica(c, 0, 'commit', { view: 0, seq: 1, digest: d }));
+    const outs = deliver(c, replica, asReplica(c, other, 'commit', { view: 0, seq: 1, digest: d }));
+    return ofType(outs, 'reply').map((o) => o.msg);
+  }
+  /** Backup 2's reply to client 0 (leaf 0 of 3) under one mutation. */
+  const mutatedReply = (m: MutationName) =>
+    repliesOf(byzantine(2, [new Mutate({ rate: 1, mutations: [m] })]), 2)[0]!;
+
+  const refused: [MutationName, string][] = [
+    ['reply-result', 'bad-signature'],
+    ['reply-path', 'bad-signature'],
+    ['reply-index', 'bad-signature'],
+    ['reply-other-root', 'bad-signature'],
+    ['bad-signature', 'bad-signature'],
+    ['spoof-sender', 'bad-signature'],
+    ['wrong-cluster', 'wrong-cluster'],
+    ['truncate', 'malformed-envelope'],
+    ['trailing-bytes', 'malformed-envelope'],
+    ['oversize', 'frame-too-large'],
+  ];
+  for (const [m, reason] of refused) {
+    test(`a reply under '${m}' is refused where a client opens it: ${reason}`, () => {
+      assert.equal(verdict(mutatedReply(m)), reason);
+    });
+  }
+
+  test('the last leaf moved to index 0 no longer fits its path: bad-reply-path', () => {
+    const replies = repliesOf(byzantine(2, [new Mutate({ rate: 1, mutations: ['reply-index'] })]), 2);
+    assert.equal(verdict(replies[2]!), 'bad-reply-path');
+  });
+
+  const lies: MutationName[] = ['reply-lie', 'seq-plus', 'view-plus', 'future-view'];
+  for (const m of lies) {
+    test(`a reply under '${m}' is validly signed but disagrees with the honest replicas (the f + 1 rule's job)`, () => {
+      const lie = mutatedReply(m);
+      assert.equal(verdict(lie), 'accepted');
+      const honest = repliesOf(makeReplica(c, 1).replica, 1)[0]!;
+      const { seq, result, view } = honest.body;
+      assert.equal(lie.body.client, 0);
+      assert.ok(
+        lie.body.seq !== seq || hexOf(lie.body.result) !== hexOf(result) || lie.body.view !== view,
+        'something differs',
+      );
+    });
+  }
+});
+
 describe('bad-view-change', () => {
   const TIMING: Partial<PbftConfig> = { requestTimeoutTicks: 5, retransmitTicks: 50 };
 

@@ -82,6 +82,7 @@ type Tested = Exclude<
   | 'duplicate-request-in-batch'
   | 'batch-digest-mismatch'
   | 'bad-certificate'
+  | 'bad-reply-path'
 >;
 
 const CASES: { readonly [R in Tested]: readonly Case[] } = {

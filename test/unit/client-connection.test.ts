@@ -11,9 +11,11 @@ import { after, describe, test } from 'node:test';
 import { dealClients } from '../../src/bench/run.js';
 import { addresseeOf } from '../../src/client/connection.js';
 import { initCluster, loadSigner } from '../../src/config/index.js';
+import { sha256 } from '../../src/crypto/hash.js';
 import { encodeResult, ResultCode } from '../../src/ledger/index.js';
 import { sealCft } from '../../src/messages/cft-boundary.js';
 import { seal } from '../../src/messages/envelope.js';
+import { sealReplies } from '../../src/messages/reply-batch.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bftledger-connection-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -23,16 +25,16 @@ describe('addresseeOf', () => {
   const { cluster } = initCluster({ dir, replicas: 4, clients: 8 });
   const replica = loadSigner(dir, 'replica', 2, cluster);
   const result = encodeResult(ResultCode.ok, 5n);
+  /** Replica 2's reply to client 6: leaf 1 of a batch of three replies under one signature. */
+  const batchReply = () =>
+    sealReplies(replica, sha256, cluster.clusterId, 2, { view: 0, seq: 3 }, [
+      { client: 4, timestamp: 2, result },
+      { client: 6, timestamp: 9, result },
+      { client: 5, timestamp: 7, result },
+    ])[1]!;
 
   test('names the client of a PBFT reply, a crash-fault reply and a redirect', () => {
-    const reply = seal(replica, cluster.clusterId, 'reply', 2, {
-      view: 0,
-      client: 6,
-      timestamp: 9,
-      seq: 3,
-      result,
-    });
-    assert.equal(addresseeOf(reply.bytes), 6);
+    assert.equal(addresseeOf(batchReply().bytes), 6);
     const cftReply = sealCft(cluster.clusterId, {
       kind: 'cft-reply',
       sender: 1,
@@ -57,13 +59,7 @@ describe('addresseeOf', () => {
     assert.equal(addresseeOf(request.bytes), undefined, 'a request is not addressed to a client');
     assert.equal(addresseeOf(new Uint8Array(0)), undefined);
     assert.equal(addresseeOf(new Uint8Array(300).fill(0xff)), undefined);
-    const reply = seal(replica, cluster.clusterId, 'reply', 2, {
-      view: 0,
-      client: 6,
-      timestamp: 9,
-      seq: 3,
-      result,
-    }).bytes;
+    const reply = batchReply().bytes;
     assert.equal(addresseeOf(reply.subarray(0, reply.length - 1)), undefined);
     assert.equal(addresseeOf(new Uint8Array([...reply, 0])), undefined);
   });

@@ -1,7 +1,8 @@
 /**
  * The client's reply rules, fed real frames: the crash-fault rule (one reply from the authenticated
  * leader completes a request; redirects move the client's belief at most once per term) and PBFT's
- * (f + 1 matching signed replies; a forged one is dropped and its group waits for another).
+ * (f + 1 matching batch-signed replies; a forged one is dropped and its group waits for another; a
+ * replica's batch signature is verified once per process).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -10,12 +11,21 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CftReplies } from '../../src/client/cft-replies.js';
 import { PbftReplies } from '../../src/client/pbft-replies.js';
+import {
+  sharedVerifiedRoots,
+  VERIFIED_ROOTS_CAPACITY,
+  VerifiedRoots,
+} from '../../src/client/verified-roots.js';
 import { type Cluster, initCluster, loadSigner } from '../../src/config/index.js';
+import { cryptoCounters, cryptoDelta } from '../../src/crypto/counters.js';
+import { sha256 } from '../../src/crypto/hash.js';
+import type { Verifier } from '../../src/crypto/types.js';
 import { encodeResult, encodeTransfer, ResultCode } from '../../src/ledger/index.js';
 import { sealCft } from '../../src/messages/cft-boundary.js';
 import type { CftMessage } from '../../src/messages/cft-types.js';
 import { seal } from '../../src/messages/envelope.js';
-import { NO_LEADER } from '../../src/messages/schema.js';
+import { replyWithSignature, sealReplies } from '../../src/messages/reply-batch.js';
+import { type BodyOf, NO_LEADER } from '../../src/messages/schema.js';
 import type { Message } from '../../src/messages/types.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bftledger-replies-'));
@@ -84,21 +94,37 @@ describe('the crash-fault reply rule', () => {
 
 describe('the PBFT reply rule', () => {
   const { cluster, dir } = clusterOf('pbft', 4);
+  const signers = cluster.replicas.map((r) => loadSigner(dir, 'replica', r.id, cluster));
+  /** Replica `sender`'s replies of one batch (view 0, `seq`): client 0's at index 1 of 5, client 1's at 3. */
+  const batch = (sender: number, result = OK_RESULT, seq = 3) =>
+    sealReplies(signers[sender]!, sha256, cluster.clusterId, sender, { view: 0, seq }, [
+      { client: 7, timestamp: 4, result: OK_RESULT },
+      { client: 0, timestamp: 1, result },
+      { client: 8, timestamp: 2, result: OK_RESULT },
+      { client: 1, timestamp: 1, result },
+      { client: 9, timestamp: 9, result: OK_RESULT },
+    ]);
+  /** Client 0's reply from replica `sender`; `forged` flips a bit of its batch signature. */
   const reply = (sender: number, result = OK_RESULT, forged = false) => {
-    const msg = seal(loadSigner(dir, 'replica', sender, cluster), cluster.clusterId, 'reply', sender, {
-      view: 0,
-      client: 0,
-      timestamp: 1,
-      seq: 3,
-      result,
-    });
-    const bytes = msg.bytes.slice();
+    const bytes = batch(sender, result)[1]!.bytes.slice();
     if (forged) bytes[bytes.length - 1]! ^= 0x01;
     return bytes;
   };
+  /** Client 0's reply from replica `sender` with its body patched, under the batch's real signature. */
+  const tampered = (sender: number, patch: Partial<BodyOf['reply']>) => {
+    const m = batch(sender)[1]!;
+    return replyWithSignature(cluster.clusterId, sender, { ...m.body, ...patch }, m.bytes.subarray(-64))
+      .bytes;
+  };
+  /** Inline signature verifications made while `fn` runs. */
+  const verifications = (fn: () => void): number => {
+    const before = cryptoCounters();
+    fn();
+    return cryptoDelta(before, cryptoCounters()).count['verify-inline'];
+  };
 
-  test('f + 1 matching replies complete a request; mismatching ones do not add up', () => {
-    const rule = new PbftReplies(cluster, 0);
+  test('f + 1 matching batch-signed replies complete a request; mismatching ones do not add up', () => {
+    const rule = new PbftReplies(cluster, 0, new VerifiedRoots());
     rule.begin(requestOf(cluster, dir, 1));
     assert.equal(rule.target(), 0);
     assert.equal(rule.onFrame(reply(0)), undefined, 'one reply');
@@ -107,13 +133,96 @@ describe('the PBFT reply rule', () => {
     const done = rule.onFrame(reply(2));
     assert.equal(done?.type, 'done');
     assert.deepEqual(done.type === 'done' && done.outcome.result, { code: 'ok', balance: '999' });
+    assert.equal(done.type === 'done' && done.outcome.seq, 3);
   });
 
-  test('a forged reply in the group is dropped; another genuine one completes it', () => {
-    const rule = new PbftReplies(cluster, 0);
+  test('a reply with a broken batch signature is dropped; another genuine one completes it', () => {
+    const rule = new PbftReplies(cluster, 0, new VerifiedRoots());
     rule.begin(requestOf(cluster, dir, 1));
     assert.equal(rule.onFrame(reply(0)), undefined);
     assert.equal(rule.onFrame(reply(1, OK_RESULT, true)), undefined, 'the forged one fails verification');
     assert.equal(rule.onFrame(reply(3))?.type, 'done');
+  });
+
+  test('forged content under a real batch signature never counts: result, path, index', () => {
+    const lie = encodeResult(ResultCode.ok, 5n);
+    const path = batch(1)[1]!.body.path.map((h) => h.slice());
+    path[0]![0]! ^= 1;
+    for (const forged of [tampered(1, { result: lie }), tampered(1, { path }), tampered(1, { index: 0 })]) {
+      const rule = new PbftReplies(cluster, 0, new VerifiedRoots());
+      rule.begin(requestOf(cluster, dir, 1));
+      // Replica 0 lies with a result it signed itself; replica 1's reply is forged to match it.
+      const liar = sealReplies(signers[0]!, sha256, cluster.clusterId, 0, { view: 0, seq: 3 }, [
+        { client: 0, timestamp: 1, result: lie },
+      ])[0]!.bytes;
+      assert.equal(rule.onFrame(liar), undefined);
+      assert.equal(rule.onFrame(forged), undefined, 'f + 1 for the lie, but one is forged');
+      assert.equal(rule.onFrame(reply(2)), undefined, 'one correct reply');
+      assert.equal(rule.onFrame(reply(3))?.type, 'done', 'f + 1 correct replies');
+    }
+  });
+
+  test('a batch signature verified for one client is not verified again for another client of the process', () => {
+    const roots = new VerifiedRoots();
+    const first = new PbftReplies(cluster, 0, roots);
+    const second = new PbftReplies(cluster, 1, roots);
+    first.begin(requestOf(cluster, dir, 1));
+    second.begin(requestOf(cluster, dir, 1));
+    const [b0, b1] = [batch(0), batch(1)];
+    assert.equal(
+      verifications(() => {
+        assert.equal(first.onFrame(b0[1]!.bytes), undefined);
+        assert.equal(first.onFrame(b1[1]!.bytes)?.type, 'done');
+      }),
+      2,
+      "client 0 verifies the f + 1 replicas' roots",
+    );
+    assert.equal(roots.size, 2);
+    assert.equal(
+      verifications(() => {
+        assert.equal(second.onFrame(b0[3]!.bytes), undefined);
+        assert.equal(second.onFrame(b1[3]!.bytes)?.type, 'done');
+      }),
+      0,
+      'client 1 reuses both',
+    );
+    const fresh = new PbftReplies(cluster, 1, new VerifiedRoots());
+    fresh.begin(requestOf(cluster, dir, 1));
+    const again = verifications(() => {
+      fresh.onFrame(b0[3]!.bytes);
+      fresh.onFrame(b1[3]!.bytes);
+    });
+    assert.equal(again, 2, 'another cache verifies for itself');
+  });
+
+  test('a remembered root does not vouch for forged content under its signature', () => {
+    const roots = new VerifiedRoots();
+    const rule = new PbftReplies(cluster, 0, roots);
+    rule.begin(requestOf(cluster, dir, 1));
+    rule.onFrame(reply(0));
+    rule.onFrame(reply(1));
+    assert.equal(roots.size, 2);
+    const next = new PbftReplies(cluster, 0, roots);
+    next.begin(requestOf(cluster, dir, 1));
+    assert.equal(next.onFrame(tampered(0, { result: encodeResult(ResultCode.ok, 5n) })), undefined);
+    assert.equal(next.onFrame(tampered(1, { result: encodeResult(ResultCode.ok, 5n) })), undefined);
+    assert.equal(roots.size, 2, 'nothing forged was remembered');
+  });
+
+  test('the verified-root cache is bounded and forgets the least recently used first', () => {
+    const roots = new VerifiedRoots(3);
+    const verifier = { publicKey: signers[0]!.publicKey } as Verifier;
+    const envelope = (i: number) => Uint8Array.of(i, 1, 2, 3);
+    for (const i of [1, 2, 3]) roots.remember(envelope(i), verifier);
+    assert.equal(roots.known(envelope(1), verifier), true, 'a hit makes 1 the most recent');
+    roots.remember(envelope(4), verifier);
+    assert.equal(roots.size, 3);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((i) => roots.known(envelope(i), verifier)),
+      [true, false, true, true],
+    );
+    const otherKey = { publicKey: signers[1]!.publicKey } as Verifier;
+    assert.equal(roots.known(envelope(4), otherKey), false, 'the same bytes under another key');
+    assert.equal(sharedVerifiedRoots.capacity, VERIFIED_ROOTS_CAPACITY);
   });
 });

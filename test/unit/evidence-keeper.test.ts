@@ -14,12 +14,14 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { initCluster, loadSigner } from '../../src/config/index.js';
+import { sha256 } from '../../src/crypto/hash.js';
 import {
   type BodyOf,
   batchDigest,
   type Kind,
   parseFrame,
   seal,
+  sealMessage,
   verifyFrame,
 } from '../../src/messages/index.js';
 import { EvidenceKeeper } from '../../src/node/evidence-keeper.js';
@@ -46,7 +48,7 @@ const keeper = new EvidenceKeeper({
 
 /** `body` as `kind`, signed by replica `id` (or by `signer`'s key). */
 function sealed<K extends Kind>(kind: K, id: number, body: BodyOf[K], signer = id): Uint8Array {
-  return seal(signers[signer]!, cluster.clusterId, kind, id, body).bytes;
+  return sealMessage(signers[signer]!, sha256, cluster.clusterId, kind, id, body).bytes;
 }
 
 const NULL = batchDigest([]);

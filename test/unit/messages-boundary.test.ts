@@ -1,6 +1,7 @@
 /** Boundary validation: one table row per reject reason, batch checks, windows, never-throw guards. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sha256 } from '../../src/crypto/hash.js';
 import type { Verifier } from '../../src/crypto/types.js';
 import {
   ALL_REJECT_REASONS,
@@ -17,8 +18,11 @@ import {
   type Principals,
   parseFrame,
   type RejectReason,
+  replyWithSignature,
   seal,
   sealBytes,
+  sealReplies,
+  sealReply,
   signingBytes,
   verifyFrame,
   verifyFrameAsync,
@@ -65,6 +69,41 @@ const envelope = (
 /** A prepare body whose signature was made over other signing bytes by the right key. */
 const crossSigned = (data: Uint8Array) =>
   envelope(KIND_TAGS.prepare, 1, encode(BODIES.prepare, vote()), keys.replica(1).sign(data));
+
+/** The replies of one batch (view 0, `seq`) from replica `sender` to clients 100.. with results 0.., signed by `signer`. */
+const batchReplies = (count: number, opts: { sender?: number; seq?: number; signer?: number } = {}) => {
+  const sender = opts.sender ?? 1;
+  const entries = Array.from({ length: count }, (_, i) => ({
+    client: 100 + i,
+    timestamp: 1,
+    result: Uint8Array.of(i),
+  }));
+  const at = { view: 0, seq: opts.seq ?? 1 };
+  return sealReplies(keys.replica(opts.signer ?? sender), sha256, CLUSTER, sender, at, entries);
+};
+/** Reply `i` of a batch of `count` from replica 1, its body patched and its signature kept. */
+const tamperedReply = (count: number, i: number, patch: Partial<BodyOf['reply']>) => {
+  const m = batchReplies(count)[i]!;
+  return replyWithSignature(CLUSTER, 1, { ...m.body, ...patch }, m.bytes.subarray(-64)).bytes;
+};
+/** A reply from replica 1 with the given tree position (its signature is irrelevant: the shape fails first). */
+const replyShaped = (index: number, leafCount: number, path: number) =>
+  sealBytes(
+    keys.replica(1),
+    CLUSTER,
+    'reply',
+    1,
+    encode(BODIES.reply, {
+      view: 0,
+      client: 100,
+      timestamp: 1,
+      seq: 1,
+      result: ZERO,
+      index,
+      leafCount,
+      path: Array.from({ length: path }, () => ZERO),
+    }),
+  );
 
 /** One frame that must be refused with the reason it is filed under. */
 type Case = { readonly name: string; readonly frame: () => Uint8Array; readonly ctx?: BoundaryContext };
@@ -229,8 +268,64 @@ const REJECT_CASES: { readonly [R in RejectReason]: readonly Case[] } = {
         seal(keys.replica(1), CLUSTER, 'new-view', 1, { view: 1, viewChanges: [], prePrepares: [] }).bytes,
     },
   ],
+  'bad-reply-path': [
+    { name: 'reply with no leaves', frame: () => replyShaped(0, 0, 0) },
+    { name: 'reply index at its leaf count', frame: () => replyShaped(4, 4, 2) },
+    { name: 'reply with more leaves than a batch', frame: () => replyShaped(0, LIMITS.maxBatch + 1, 10) },
+    { name: 'reply with a sibling too many', frame: () => replyShaped(0, 4, 3) },
+    { name: 'reply with a sibling too few', frame: () => replyShaped(1, 5, 2) },
+    { name: 'reply of the promoted last leaf with a sibling', frame: () => replyShaped(4, 5, 2) },
+    {
+      name: 'reply leaf count above the configured batch size',
+      ctx: contextOf(keys, { maxBatch: 2 }),
+      frame: () => batchReplies(3)[0]!.bytes,
+    },
+  ],
   'bad-signature': [
     { name: 're-signed by another replica', frame: () => prepare(1, vote(), keys.replica(2)) },
+    { name: 'reply with a tampered result', frame: () => tamperedReply(5, 2, { result: Uint8Array.of(9) }) },
+    { name: 'reply with a tampered client', frame: () => tamperedReply(5, 2, { client: 101 }) },
+    { name: 'reply with a tampered view', frame: () => tamperedReply(5, 2, { view: 1 }) },
+    {
+      name: 'reply with a tampered path',
+      frame: () => {
+        const path = batchReplies(5)[2]!.body.path.map((h) => h.slice());
+        path[1]![0]! ^= 1;
+        return tamperedReply(5, 2, { path });
+      },
+    },
+    {
+      name: 'reply with a neighbour index (same path length)',
+      frame: () => tamperedReply(4, 1, { index: 2 }),
+    },
+    {
+      name: "reply under another batch's signature",
+      frame: () => {
+        const other = batchReplies(5, { seq: 2 })[2]!;
+        return replyWithSignature(CLUSTER, 1, batchReplies(5)[2]!.body, other.bytes.subarray(-64)).bytes;
+      },
+    },
+    { name: 'reply root signed by another replica', frame: () => batchReplies(3, { signer: 2 })[1]!.bytes },
+    {
+      name: "reply under another replica's root signature",
+      frame: () => {
+        const body = batchReplies(3, { sender: 2 })[1]!.body;
+        return replyWithSignature(CLUSTER, 1, body, batchReplies(3, { sender: 2 })[1]!.bytes.subarray(-64))
+          .bytes;
+      },
+    },
+    {
+      name: 'reply signed over its body instead of its root',
+      frame: () =>
+        sealBytes(keys.replica(1), CLUSTER, 'reply', 1, encode(BODIES.reply, batchReplies(1)[0]!.body)),
+    },
+    {
+      name: 'reply whose lone leaf was signed for another cluster',
+      frame: () => {
+        const lone = sealReply(keys.replica(1), sha256, OTHER_CLUSTER, 1, batchReplies(1)[0]!.body);
+        return replyWithSignature(CLUSTER, 1, lone.body, lone.bytes.subarray(-64)).bytes;
+      },
+    },
     {
       name: 'signed for another cluster',
       frame: () => crossSigned(signingBytes('prepare', OTHER_CLUSTER, 1, voteBytes)),

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { sha256 } from '../../src/crypto/hash.js';
 import type { Verifier } from '../../src/crypto/types.js';
 import {
   ALL_REJECT_REASONS,
@@ -26,6 +27,7 @@ import {
   parseFrame,
   primaryOf,
   seal,
+  sealMessage,
   signingBytes,
   verifyFrameAsync,
 } from '../../src/messages/index.js';
@@ -90,7 +92,7 @@ const baseNewView = (): BodyOf['new-view'] =>
   );
 /** An envelope of `kind` from `sender` signed by a key nobody in the cluster has. */
 const forged = <K extends Kind>(kind: K, sender: number, body: BodyOf[K]) =>
-  seal(keys.outsider, CLUSTER, kind, sender, body).bytes;
+  sealMessage(keys.outsider, sha256, CLUSTER, kind, sender, body).bytes;
 /** A request from client 100 signed by client 101's key. */
 const forgedRequest = seal(keys.client(101), CLUSTER, 'request', 100, {
   client: 100,
@@ -788,7 +790,14 @@ function reseal(o: Open, body: unknown): Uint8Array {
     o.kind === 'pre-prepare'
       ? { ...(body as BodyOf['pre-prepare']), digest: batchDigest((body as BodyOf['pre-prepare']).requests) }
       : body;
-  return seal(keys.signerFor(o.kind, o.sender), CLUSTER, o.kind, o.sender, fixed as BodyOf[Kind]).bytes;
+  return sealMessage(
+    keys.signerFor(o.kind, o.sender),
+    sha256,
+    CLUSTER,
+    o.kind,
+    o.sender,
+    fixed as BodyOf[Kind],
+  ).bytes;
 }
 
 /** The envelope at `path` in `bytes`, or undefined. */

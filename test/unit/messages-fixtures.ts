@@ -4,6 +4,7 @@ import { Ed25519Signer, Ed25519Verifier } from '../../src/crypto/ed25519.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import { KeyedHashSigner } from '../../src/crypto/keyed-hash.js';
 import type { Signer, Verifier } from '../../src/crypto/types.js';
+import { proofLength } from '../../src/ledger/merkle.js';
 import {
   type BodyOf,
   type BoundaryContext,
@@ -15,6 +16,7 @@ import {
   type Principals,
   primaryOf,
   seal,
+  sealMessage,
 } from '../../src/messages/index.js';
 
 /** This cluster's id. */
@@ -121,13 +123,26 @@ export const BODY_ARBS: { readonly [K in Kind]: fc.Arbitrary<BodyOf[K]> } = {
   }),
   prepare: record({ view: u53Arb, seq: u53Arb, digest: digestArb }),
   commit: record({ view: u53Arb, seq: u53Arb, digest: digestArb }),
-  reply: record({
-    view: u53Arb,
-    client: u32Arb,
-    timestamp: u53Arb,
-    seq: u53Arb,
-    result: blobArb(LIMITS.maxResultBytes),
-  }),
+  // A reply's tree position is drawn consistent (index < leafCount, a path of that leaf's length), so
+  // every drawn reply can be sealed and verified; the codec round trips any of them all the same.
+  reply: fc
+    .integer({ min: 1, max: 64 })
+    .chain((leafCount) => fc.tuple(fc.constant(leafCount), fc.nat(leafCount - 1)))
+    .chain(([leafCount, index]) =>
+      record({
+        view: u53Arb,
+        client: u32Arb,
+        timestamp: u53Arb,
+        seq: u53Arb,
+        result: blobArb(LIMITS.maxResultBytes),
+        index: fc.constant(index),
+        leafCount: fc.constant(leafCount),
+        path: fc.array(digestArb, {
+          minLength: proofLength(index, leafCount),
+          maxLength: proofLength(index, leafCount),
+        }),
+      }),
+    ),
   checkpoint: record({ seq: u53Arb, stateDigest: digestArb }),
   'view-change': record({
     newView: u53Arb,
@@ -171,7 +186,7 @@ export interface Sealed {
 
 /** Seals `body` as `kind` from `sender` with the sender's key in `keys`. */
 export function sealAs<K extends Kind>(keys: Keys, kind: K, sender: number, body: BodyOf[K]): Sealed {
-  const m = seal(keys.signerFor(kind, sender), CLUSTER, kind, sender, body);
+  const m = sealMessage(keys.signerFor(kind, sender), sha256, CLUSTER, kind, sender, body);
   return { kind, sender, body, bytes: m.bytes };
 }
 

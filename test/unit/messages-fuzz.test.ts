@@ -2,11 +2,12 @@
  * The boundary under hostile input: 100,000 random and mutated frames per run (plus smaller Ed25519
  * and async runs). Properties: it never throws, refusals carry a known reason, and an accepted frame
  * is one the test itself signed with the sender's key, whose signature (and every batch request's)
- * verifies over signingBytes of the decoded fields.
+ * verifies over signingBytes of the decoded fields (a reply's: over the root its leaf and path lead to).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { sha256 } from '../../src/crypto/hash.js';
 import type { Signer } from '../../src/crypto/types.js';
 import {
   ALL_REJECT_REASONS,
@@ -25,6 +26,8 @@ import {
   openFrame,
   parseFrame,
   primaryOf,
+  replyRootOf,
+  rootSigningBytes,
   signingBytes,
   verifyFrameAsync,
 } from '../../src/messages/index.js';
@@ -74,6 +77,20 @@ function envOf(s: Sealed): Envelope {
 /** Re-encodes an envelope with some fields replaced. */
 const reencode = (env: Envelope, patch: Partial<Envelope>): Uint8Array =>
   encode(ENVELOPE, { ...env, ...patch });
+
+/**
+ * What a sender's signature covers for body bytes `body` of `kind`: `signingBytes`, except for a reply
+ * the root its leaf and path lead to (when the body decodes to a reply whose path fits; otherwise
+ * `signingBytes`, which no reply signature covers).
+ */
+function signedData(kind: Kind, cluster: Uint8Array, sender: number, body: Uint8Array): Uint8Array {
+  if (kind === 'reply') {
+    const reply = decode(BODIES.reply, body);
+    const root = reply.ok ? replyRootOf(sha256, cluster, sender, reply.value) : undefined;
+    if (root !== undefined) return rootSigningBytes(cluster, sender, root);
+  }
+  return signingBytes(kind, cluster, sender, body);
+}
 
 /** A trial arbitrary with its share of the mix. */
 type Weighted = { arbitrary: fc.Arbitrary<Trial>; weight: number };
@@ -143,7 +160,7 @@ function signatureTrials(
   const wrongKey = fc.tuple(valid, fc.nat(signers.length - 1)).map(([s, i]): Trial => {
     const env = envOf(s);
     const signer = signers[i] === keys.signerFor(s.kind, s.sender) ? keys.outsider : signers[i]!;
-    const signature = signer.sign(signingBytes(s.kind, CLUSTER, s.sender, env.body));
+    const signature = signer.sign(signedData(s.kind, CLUSTER, s.sender, env.body));
     return { frame: reencode(env, { signature }), legit: [] };
   });
   const domain = fc.constantFrom('cluster', 'kind', 'sender');
@@ -153,7 +170,7 @@ function signatureTrials(
   const resign = fc.tuple(valid, flipsArb).map(([s, f]): Trial => {
     const env = envOf(s);
     const body = flipped(env.body, f);
-    const signature = keys.signerFor(s.kind, s.sender).sign(signingBytes(s.kind, CLUSTER, s.sender, body));
+    const signature = keys.signerFor(s.kind, s.sender).sign(signedData(s.kind, CLUSTER, s.sender, body));
     const frame = reencode(env, { body, signature });
     return { frame, legit: [frame] };
   });
@@ -258,7 +275,7 @@ function signedBySender(keys: Keys, bytes: Uint8Array, expected?: Kind): boolean
   const kind = kindOfTag(env.value.kind);
   if (kind === undefined || (expected !== undefined && kind !== expected)) return false;
   const verifier = keys.verifierFor(kind, env.value.sender);
-  const data = signingBytes(kind, env.value.cluster, env.value.sender, env.value.body);
+  const data = signedData(kind, env.value.cluster, env.value.sender, env.value.body);
   return verifier?.verify(data, env.value.signature) === true;
 }
 

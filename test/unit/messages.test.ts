@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Ed25519Verifier } from '../../src/crypto/ed25519.js';
+import { sha256 } from '../../src/crypto/hash.js';
 import { KeyError } from '../../src/crypto/key-error.js';
 import {
   BODIES,
@@ -23,9 +24,12 @@ import {
   PROTOCOL_DOMAIN,
   parseFrame,
   primaryOf,
+  replyRootOf,
   requestKey,
+  rootSigningBytes,
   seal,
   sealBytes,
+  sealMessage,
   signingBytes,
   verifyFrameAsync,
 } from '../../src/messages/index.js';
@@ -62,12 +66,12 @@ describe('codec round trip', () => {
       );
     });
 
-    it(`${kind}: a sealed envelope decodes to its fields and its signature covers signingBytes`, () => {
+    it(`${kind}: a sealed envelope decodes to its fields and its signature covers ${kind === 'reply' ? 'its root' : 'signingBytes'}`, () => {
       const arb = BODY_ARBS[kind] as fc.Arbitrary<BodyOf[Kind]>;
       fc.assert(
         fc.property(arb, u32Arb, (body, sender) => {
           const signer = keys.replica(sender % 4);
-          const m = seal(signer, CLUSTER, kind, sender, body);
+          const m = sealMessage(signer, sha256, CLUSTER, kind, sender, body);
           assert.equal(m.kind, kind);
           assert.equal(m.sender, sender);
           const env = decode(ENVELOPE, m.bytes);
@@ -77,7 +81,12 @@ describe('codec round trip', () => {
           assert.deepStrictEqual(env.value.cluster, CLUSTER);
           assert.equal(env.value.sender, sender);
           assert.deepStrictEqual(env.value.body, encode(BODIES[kind] as never, body as never));
-          const data = signingBytes(kind, CLUSTER, sender, env.value.body);
+          const root =
+            kind === 'reply' ? replyRootOf(sha256, CLUSTER, sender, body as BodyOf['reply']) : undefined;
+          const data =
+            root === undefined
+              ? signingBytes(kind, CLUSTER, sender, env.value.body)
+              : rootSigningBytes(CLUSTER, sender, root);
           assert.deepStrictEqual(env.value.signature, signer.sign(data));
         }),
         { seed: 2, numRuns: 100 },

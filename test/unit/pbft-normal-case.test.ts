@@ -4,8 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { pbftConfig } from '../../src/core/pbft/index.js';
+import { PbftReplica } from '../../src/core/pbft/replica.js';
 import { maxFaulty, quorumSize } from '../../src/core/quorum.js';
+import { sha256 } from '../../src/crypto/hash.js';
+import type { Signer } from '../../src/crypto/types.js';
 import { decodeResult } from '../../src/ledger/index.js';
+import { LedgerStateMachine } from '../../src/ledger/state-machine.js';
+import { openFrame } from '../../src/messages/boundary.js';
 import {
   asReplica,
   deliver,
@@ -131,6 +137,53 @@ describe('PBFT normal case', () => {
     assert.equal(reply?.client, 1);
     assert.equal(decodeResult(reply!.msg.body.result)?.code, 0);
     assert.equal(sm.ledger.balance('client-2'), 1005n);
+  });
+
+  test('rule: a replica signs ONE reply root per executed batch; every reply carries its leaf path and verifies', () => {
+    let signatures = 0;
+    const own = c.replicas[1]!;
+    const counting: Signer = {
+      publicKey: own.publicKey,
+      sign: (data) => {
+        signatures++;
+        return own.sign(data);
+      },
+    };
+    const config = pbftConfig(c.n, 1, c.cluster, { checkpointInterval: 4, watermarkWindow: 8 });
+    const sm = new LedgerStateMachine(c.genesis, sha256);
+    const replica = new PbftReplica(config, { signer: counting, stateMachine: sm, hash: sha256 });
+    const reqs = [request(c, 2, 1), request(c, 0, 1), request(c, 1, 1)];
+    const pp = prePrepare(c, 0, 1, reqs);
+    const d = pp.body.digest;
+    deliver(c, replica, pp);
+    deliver(c, replica, asReplica(c, 2, 'prepare', { view: 0, seq: 1, digest: d }));
+    deliver(c, replica, asReplica(c, 0, 'commit', { view: 0, seq: 1, digest: d }));
+    signatures = 0;
+    const outs = deliver(c, replica, asReplica(c, 2, 'commit', { view: 0, seq: 1, digest: d }));
+    assert.equal(ofType(outs, 'executed').length, 1);
+    assert.equal(signatures, 1, 'one signature for the three replies');
+    const replies = ofType(outs, 'reply');
+    assert.deepEqual(
+      replies.map((r) => [r.client, r.msg.body.index, r.msg.body.leafCount, r.msg.body.seq]),
+      [
+        [2, 0, 3, 1],
+        [0, 1, 3, 1],
+        [1, 2, 3, 1],
+      ],
+      'one leaf per reply, in batch order',
+    );
+    const signatureOf = (b: Uint8Array) => Buffer.from(b.subarray(-64)).toString('hex');
+    assert.equal(new Set(replies.map((r) => signatureOf(r.msg.bytes))).size, 1, 'all under one signature');
+    for (const r of replies) assert.ok(openFrame(r.msg.bytes, c.ctx).ok, `reply to ${r.client} verifies`);
+
+    signatures = 0;
+    const retry = ofType(deliver(c, replica, reqs[1]!), 'reply');
+    assert.equal(signatures, 1, 'a re-sent reply is signed on its own');
+    assert.deepEqual(
+      retry.map((r) => [r.client, r.msg.body.index, r.msg.body.leafCount, r.msg.body.path.length]),
+      [[0, 0, 1, 0]],
+    );
+    assert.ok(openFrame(retry[0]!.msg.bytes, c.ctx).ok);
   });
 
   test('rule: commits alone do not commit a slot that is not prepared', () => {

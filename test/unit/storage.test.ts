@@ -133,7 +133,20 @@ const CASES: Case[] = [
       [
         signed(request(c, 0, 1)),
         signed(
-          signedBy('reply', { view: 0, client: 0, timestamp: 1, seq: 1, result: new Uint8Array(4) }, 'reply'),
+          signedBy(
+            'reply',
+            {
+              view: 0,
+              client: 0,
+              timestamp: 1,
+              seq: 1,
+              result: new Uint8Array(4),
+              index: 0,
+              leafCount: 1,
+              path: [],
+            },
+            'reply',
+          ),
         ),
         signed(signedBy('fetch-state', { seq: 4, what: 1, part: 0 }, 'fetch')),
         signed(

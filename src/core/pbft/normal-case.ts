@@ -13,8 +13,9 @@
  */
 import type { Signer } from '../../crypto/types.js';
 import { batchDigestWith, requestKey } from '../../messages/batch-digest.js';
-import { seal } from '../../messages/envelope.js';
-import type { BodyOf, Kind } from '../../messages/schema.js';
+import { type BodySignedKind, seal } from '../../messages/envelope.js';
+import { type ReplyEntry, sealReplies } from '../../messages/reply-batch.js';
+import type { BodyOf } from '../../messages/schema.js';
 import type { Message, VerifiedMessage } from '../../messages/types.js';
 import { equalBytes, hexOf, invariant, primaryOf, quorumSize } from '../quorum.js';
 import type { StateMachine } from '../types.js';
@@ -158,7 +159,8 @@ export abstract class NormalCase {
     const cached = this.deps.stateMachine.lastReply(client);
     if (cached && timestamp < cached.timestamp) return 'stale-request';
     if (cached && timestamp === cached.timestamp) {
-      this.reply(client, timestamp, cached.seq, cached.result);
+      // Retries are rare: a tree of one leaf, signed on its own.
+      this.reply(cached.seq, [{ client, timestamp, result: cached.result }]);
       return 'already-executed';
     }
     if (this.inLog.has(requestKey(client, timestamp))) return 'duplicate';
@@ -377,6 +379,7 @@ export abstract class NormalCase {
     const seq = slot.seq;
     this.emit({ type: 'persist', record: { type: 'executed', seq, prePrepare } });
     const applied: boolean[] = [];
+    const replies: ReplyEntry[] = [];
     for (const req of prePrepare.batch) {
       const { client, timestamp, op } = req.body;
       this.inLog.delete(requestKey(client, timestamp));
@@ -384,8 +387,9 @@ export abstract class NormalCase {
         this.waiting.delete(client);
       const result = this.deps.stateMachine.execute(client, timestamp, op, seq);
       applied.push(result !== null);
-      if (result !== null) this.reply(client, timestamp, seq, result);
+      if (result !== null) replies.push({ client, timestamp, result });
     }
+    this.reply(seq, replies);
     this.executed = seq;
     this.executedDigests.set(seq, slot.digestHex);
     this.progress();
@@ -468,7 +472,7 @@ export abstract class NormalCase {
    * Signs a message and records it for persistence before it can be sent. State-transfer requests
    * and chunks promise nothing (signing another one later is no equivocation), so they are not.
    */
-  protected sign<K extends Kind>(kind: K, body: BodyOf[K]): Message<K> {
+  protected sign<K extends BodySignedKind>(kind: K, body: BodyOf[K]): Message<K> {
     const msg = seal(this.deps.signer, this.config.cluster, kind, this.config.id, body);
     if (kind !== 'fetch-state' && kind !== 'state-chunk')
       this.emit({ type: 'persist', record: { type: 'signed', msg } });
@@ -492,10 +496,18 @@ export abstract class NormalCase {
     return this.sign(kind, body);
   }
 
-  protected reply(client: number, timestamp: number, seq: number, result: Uint8Array): void {
-    const body = { view: this.currentView, client, timestamp, seq, result };
-    const msg = seal(this.deps.signer, this.config.cluster, 'reply', this.config.id, body);
-    this.emit({ type: 'reply', client, msg });
+  /**
+   * Answers the requests executed at `seq` (in execution order) under ONE signature: the root of a
+   * Merkle tree with a leaf per reply; each reply carries its path (see `reply-batch.ts`).
+   */
+  protected reply(seq: number, entries: readonly ReplyEntry[]): void {
+    if (entries.length === 0) return;
+    const { signer, hash } = this.deps;
+    const { cluster, id } = this.config;
+    const at = { view: this.currentView, seq };
+    for (const msg of sealReplies(signer, hash, cluster, id, at, entries)) {
+      this.emit({ type: 'reply', client: msg.body.client, msg });
+    }
   }
 
   protected emit(output: Output): void {
