@@ -1,5 +1,6 @@
 /**
- * PBFT's reply rule: requests go to the primary of the highest view seen; a result counts only when
+ * PBFT's reply rule: requests go to the primary of the highest view the replies vouch for (the lowest
+ * view within each accepted group of f + 1, see below); a result counts only when
  * f + 1 replicas sent matching signed replies (so at least one correct replica vouches for it).
  * Replies are parsed without their signatures first (which recomputes each reply's batch root from
  * its leaf and path); once f + 1 agree on (seq, result), only those f + 1 root signatures are
@@ -84,7 +85,10 @@ export class PbftReplies implements ReplyRule {
     }
     const replies = group.map(([, p]) => p.message as Message<'reply'>);
     const { seq, result, timestamp } = replies[0]!.body;
-    const view = Math.max(...replies.map((r) => r.body.view));
+    // The lowest view of the group: f + 1 matching replies include a correct replica, whose view is
+    // at most the real one, so one Byzantine member cannot push the client's idea of the primary to
+    // a made-up view it would never come back from (the view only grows here).
+    const view = Math.min(...replies.map((r) => r.body.view));
     this.view = Math.max(this.view, view);
     this.request = undefined;
     return { type: 'done', outcome: outcomeOf(seq, view, timestamp, result) };

@@ -13,7 +13,7 @@ export interface Outcome {
   readonly status: 'committed';
   /** Where it executed: the batch's sequence number (PBFT) or the log index (crash-fault). */
   readonly seq: number;
-  /** The view (PBFT: the highest among the matching replies) or the term (crash-fault) of the reply. */
+  /** The view (PBFT: the lowest among the f + 1 matching replies) or the term (crash-fault) of the reply. */
   readonly view: number;
   /** The ledger's answer: an error code (kebab-case) and the relevant balance as a decimal string. */
   readonly result: { readonly code: string; readonly balance: string };

@@ -136,6 +136,20 @@ describe('the PBFT reply rule', () => {
     assert.equal(done.type === 'done' && done.outcome.seq, 3);
   });
 
+  test('a Byzantine member of the matching group cannot move the client to a made-up view', () => {
+    const rule = new PbftReplies(cluster, 0, new VerifiedRoots());
+    rule.begin(requestOf(cluster, dir, 1));
+    // Replica 3 signs the right result but claims view 4,000,001 (primary 1); replica 2 is honest (view 0).
+    const inflated = sealReplies(signers[3]!, sha256, cluster.clusterId, 3, { view: 4_000_001, seq: 3 }, [
+      { client: 0, timestamp: 1, result: OK_RESULT },
+    ])[0]!.bytes;
+    assert.equal(rule.onFrame(inflated), undefined);
+    const done = rule.onFrame(reply(2));
+    assert.equal(done?.type, 'done');
+    assert.equal(done.type === 'done' && done.outcome.view, 0, 'the view a correct member vouches for');
+    assert.equal(rule.target(), 0, 'requests still go to the real primary');
+  });
+
   test('a reply with a broken batch signature is dropped; another genuine one completes it', () => {
     const rule = new PbftReplies(cluster, 0, new VerifiedRoots());
     rule.begin(requestOf(cluster, dir, 1));
