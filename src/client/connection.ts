@@ -7,33 +7,41 @@
  * dropped. The transport stops when the last attached client detaches.
  */
 import type { Cluster } from '../config/cluster.js';
-import { decode } from '../messages/codec.js';
-import { BODIES, CFT_BODIES, CFT_KIND_TAGS, ENVELOPE, KIND_TAGS } from '../messages/schema.js';
+import { CFT_KIND_TAGS, KIND_TAGS } from '../messages/schema.js';
 import { startTransport } from '../net/node.js';
 import type { NetCounters, Transport } from '../net/types.js';
 
 /** Receives the frames addressed to one client, with the peer id they came from. */
 export type FrameHandler = (from: string, frame: Uint8Array) => void;
 
+/** Kinds a replica sends to a client: each body starts with a u53 (view or term), then the client (u32). */
+const CLIENT_BOUND_TAGS: ReadonlySet<number> = new Set([
+  KIND_TAGS.reply,
+  CFT_KIND_TAGS['cft-reply'],
+  CFT_KIND_TAGS.redirect,
+]);
+/** Envelope layout: kind (1), cluster (16), sender (4), body length (4), body, signature (64). */
+const BODY_LENGTH_AT = 1 + 16 + 4;
+const BODY_AT = BODY_LENGTH_AT + 4;
+const SIGNATURE_BYTES = 64;
+/** The client's offset inside a client-bound body: after the leading u53. */
+const CLIENT_IN_BODY = 8;
+
 /**
  * The client a replica-to-client frame is addressed to (a PBFT reply, a crash-fault reply or
- * redirect), or undefined when the frame is not one of those or does not decode. Only the envelope
- * and the body's structure are read here: the client's reply rule does every other check.
+ * redirect), or undefined when the frame is not one of those or its envelope does not add up. Only
+ * the kind, the lengths and the client field are read, straight from the bytes (every reply frame
+ * is routed before it is parsed, so this stays cheap); the client's reply rule does every check.
+ * test/unit/client-connection.test.ts holds this to the schema with real sealed frames.
  */
 export function addresseeOf(frame: Uint8Array): number | undefined {
-  const env = decode(ENVELOPE, frame);
-  if (!env.ok) return undefined;
-  const codec =
-    env.value.kind === KIND_TAGS.reply
-      ? BODIES.reply
-      : env.value.kind === CFT_KIND_TAGS['cft-reply']
-        ? CFT_BODIES['cft-reply']
-        : env.value.kind === CFT_KIND_TAGS.redirect
-          ? CFT_BODIES.redirect
-          : undefined;
-  if (codec === undefined) return undefined;
-  const body = decode<{ client: number }>(codec, env.value.body);
-  return body.ok ? body.value.client : undefined;
+  if (frame.length < BODY_AT + CLIENT_IN_BODY + 4 + SIGNATURE_BYTES) return undefined;
+  if (!CLIENT_BOUND_TAGS.has(frame[0]!)) return undefined;
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const bodyLength = view.getUint32(BODY_LENGTH_AT);
+  if (bodyLength < CLIENT_IN_BODY + 4 || BODY_AT + bodyLength + SIGNATURE_BYTES !== frame.length)
+    return undefined;
+  return view.getUint32(BODY_AT + CLIENT_IN_BODY);
 }
 
 /** A transport shared by the clients attached to it. */

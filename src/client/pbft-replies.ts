@@ -51,8 +51,10 @@ export class PbftReplies implements ReplyRule {
 
   onFrame(frame: Uint8Array): Verdict {
     const request = this.request;
+    // Replies past the f + 1 that completed the request arrive with nothing in flight: not parsed.
+    if (!request) return undefined;
     const parsed = parseFrame(frame, this.ctx);
-    if (!request || !parsed.ok || parsed.value.message.kind !== 'reply') return undefined;
+    if (!parsed.ok || parsed.value.message.kind !== 'reply') return undefined;
     const reply = parsed.value.message;
     const { client, timestamp, seq, result } = reply.body;
     if (client !== this.client || timestamp !== request.body.timestamp) return undefined;
