@@ -53,6 +53,18 @@ export class CftMetrics extends RuntimeMetrics {
     help: 'Elections this replica started as a candidate',
     registers: [this.registry],
   });
+  /** Pre-vote rounds started (an election timeout fired; a real election follows only if a majority agrees). */
+  readonly preVotes = new Counter({
+    name: 'bftledger_pre_votes_total',
+    help: 'Pre-vote rounds this replica started after its election timeout',
+    registers: [this.registry],
+  });
+  /** Times this replica gave up leadership because a majority stopped answering (check-quorum). */
+  readonly stepDowns = new Counter({
+    name: 'bftledger_step_downs_total',
+    help: 'Times this replica stepped down as leader for want of a majority (check-quorum)',
+    registers: [this.registry],
+  });
   /** Leaders learned or won. */
   readonly leaderChanges = new Counter({
     name: 'bftledger_leader_changes_total',

@@ -299,6 +299,14 @@ export class CftNode {
         this.metrics.leaderChanges.inc();
         log.info({ term: out.term, leader: out.leader }, 'leader of the term');
         return;
+      case 'pre-vote-started':
+        this.metrics.preVotes.inc();
+        log.info({ term: out.term }, 'asking for pre-votes');
+        return;
+      case 'stepped-down':
+        this.metrics.stepDowns.inc();
+        log.warn({ term: out.term }, 'stepped down: no majority answered within an election timeout');
+        return;
       case 'ignored':
         this.metrics.ignored.inc({ reason: out.reason });
         return;

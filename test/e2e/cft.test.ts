@@ -117,6 +117,10 @@ describe('a 3-replica crash-fault network over libp2p', { concurrency: false }, 
     const second = await agreedLeader(net, survivors);
     assert.ok(second.term > first.term, `term ${second.term} > ${first.term}`);
     assert.notEqual(second.leader, first.leader);
+    assert.ok(
+      (await counter(net, second.leader, 'bftledger_pre_votes_total')) >= 1,
+      'the new leader asked for pre-votes before standing',
+    );
 
     // The new leader compacted its log past the killed replica's end. Kill it too (its queue of
     // frames for the dead replica dies with it), then restart both from their data directories:
