@@ -89,6 +89,8 @@ export class LedgerClient {
   private lastTimestamp = 0;
   /** The request in flight, if any. */
   private inFlight: InFlight | undefined;
+  /** Set by `close`: no request is sent after it. */
+  private closed = false;
   /** Requests waiting for the one in flight (one outstanding timestamp per client). */
   private queue: Promise<unknown> = Promise.resolve();
   /** The protocol's rule: where requests go, which replies complete them. */
@@ -129,6 +131,9 @@ export class LedgerClient {
    * connection.
    */
   static async connectShared(options: SharedClientOptions): Promise<LedgerClient[]> {
+    const ids = options.clients.map((c) => c.id);
+    if (ids.length === 0) throw new Error('connectShared needs at least one client');
+    if (new Set(ids).size !== ids.length) throw new Error(`a client is listed twice: ${ids.join(', ')}`);
     const peerId = peerIdOf(publicKeyOf(options.secretKey));
     for (const { id } of options.clients) {
       const expected = transportPeerOf(options.cluster, id);
@@ -142,13 +147,18 @@ export class LedgerClient {
       }
     }
     const connection = await ClientConnection.open(options.cluster, options.secretKey);
-    const clients = options.clients.map(({ id, signer }) => {
-      const client = new LedgerClient({ ...options, id, signer }, connection);
-      connection.attach(id, (from, frame) => client.onFrame(from, frame));
-      return client;
-    });
-    await clients[0]?.connected(options.connectTimeoutMs ?? 5_000);
-    return clients;
+    try {
+      const clients = options.clients.map(({ id, signer }) => {
+        const client = new LedgerClient({ ...options, id, signer }, connection);
+        connection.attach(id, (from, frame) => client.onFrame(from, frame));
+        return client;
+      });
+      await clients[0]?.connected(options.connectTimeoutMs ?? 5_000);
+      return clients;
+    } catch (err) {
+      await connection.close();
+      throw err;
+    }
   }
 
   /**
@@ -187,7 +197,11 @@ export class LedgerClient {
 
   /** Submits an encoded ledger operation; resolves on f + 1 matching replies. */
   submit(op: Uint8Array): Promise<Outcome> {
-    const run = this.queue.then(() => this.send(op));
+    // A closed client of a shared connection must not keep sending: the connection is still up.
+    if (this.closed) return Promise.reject(new ClientError('closed', 'client closed'));
+    const run = this.queue.then(() =>
+      this.closed ? Promise.reject(new ClientError('closed', 'client closed')) : this.send(op),
+    );
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -258,6 +272,7 @@ export class LedgerClient {
 
   /** Fails the request in flight and leaves the network (the shared connection: once all left). */
   async close(): Promise<void> {
+    this.closed = true;
     this.fail(new ClientError('closed', 'client closed'));
     await this.transport.detach(this.options.id);
   }

@@ -24,6 +24,8 @@ export class PbftReplies implements ReplyRule {
   private request: Message<'request'> | undefined;
   /** Replies for it by replica, keyed by (seq, result) so only matching ones count together. */
   private votes = new Map<string, Map<number, ParsedFrame>>();
+  /** The key of the reply each replica has pending in `votes` (at most one per replica). */
+  private pending = new Map<number, string>();
   /** Boundary context for replies. */
   private readonly ctx: BoundaryContext;
   /** f of the cluster. */
@@ -47,25 +49,36 @@ export class PbftReplies implements ReplyRule {
   begin(request: Message<'request'>): void {
     this.request = request;
     this.votes = new Map();
+    this.pending = new Map();
   }
 
-  onFrame(frame: Uint8Array): Verdict {
+  /**
+   * A frame from replica `from` (its Noise-authenticated connection). A reply counts only from the
+   * connection of the replica it names, and each replica has at most one reply pending: a later,
+   * different one replaces it. So a Byzantine replica can neither take another replica's place
+   * before that replica's reply arrives nor fill memory with variants of its own.
+   */
+  onFrame(frame: Uint8Array, from: number | undefined): Verdict {
     const request = this.request;
     // Replies past the f + 1 that completed the request arrive with nothing in flight: not parsed.
-    if (!request) return undefined;
+    if (!request || from === undefined) return undefined;
     const parsed = parseFrame(frame, this.ctx);
     if (!parsed.ok || parsed.value.message.kind !== 'reply') return undefined;
     const reply = parsed.value.message;
     const { client, timestamp, seq, result } = reply.body;
-    if (client !== this.client || timestamp !== request.body.timestamp) return undefined;
+    if (reply.sender !== from || client !== this.client || timestamp !== request.body.timestamp)
+      return undefined;
     const key = `${seq}:${Buffer.from(result).toString('hex')}`;
+    const previous = this.pending.get(from);
+    if (previous === key) return undefined;
+    if (previous !== undefined) this.votes.get(previous)?.delete(from);
     let voters = this.votes.get(key);
     if (!voters) {
       voters = new Map();
       this.votes.set(key, voters);
     }
-    if (voters.has(reply.sender)) return undefined;
-    voters.set(reply.sender, parsed.value);
+    voters.set(from, parsed.value);
+    this.pending.set(from, key);
     return voters.size === this.f + 1 ? this.verifyGroup(voters) : undefined;
   }
 
@@ -82,7 +95,10 @@ export class PbftReplies implements ReplyRule {
     }
     const bad = group.filter((_, i) => !checked[i]?.ok);
     if (bad.length > 0) {
-      for (const [sender] of bad) voters.delete(sender);
+      for (const [sender] of bad) {
+        voters.delete(sender);
+        this.pending.delete(sender);
+      }
       return undefined;
     }
     const replies = group.map(([, p]) => p.message as Message<'reply'>);

@@ -9,7 +9,7 @@
  * This module replaces the decoder's `decode` with the same algorithm that stops as soon as fewer
  * bytes are buffered than the shortest length prefix can occupy (one), before asking the length
  * decoder. With one byte or more it behaves exactly as the original, exception included, so the
- * split between frames, the limits and the errors are unchanged (test/unit/net-length-decoder.test.ts
+ * split between frames, the limits and the errors are unchanged (test/unit/net.test.ts
  * checks this against frames split at every byte). Importing it installs it (host.ts does, before
  * any connection exists); a library upgrade must re-check that the class and its fields are as here.
  */

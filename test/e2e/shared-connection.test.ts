@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { LedgerClient } from '../../src/client/ledger-client.js';
+import { ClientError, LedgerClient } from '../../src/client/ledger-client.js';
 import { loadKey, loadSigner } from '../../src/config/cluster.js';
 import { TestNetwork } from './support.js';
 
@@ -60,6 +60,19 @@ async function scenario(n: number, initArgs: readonly string[]): Promise<void> {
   const own = await net.client(OWN);
   const received = SHARED.reduce((sum, i) => sum + TRANSFERS * (i + 1), 0);
   assert.equal((await own.balance(`client-${OWN}`)).result.balance, (OPENING + BigInt(received)).toString());
+
+  // A client closed while the others keep the connection sends nothing more; the others go on.
+  await shared[3]!.close();
+  await assert.rejects(shared[3]!.transfer(`client-${OWN}`, 1n), (err: unknown) => {
+    assert.ok(err instanceof ClientError && err.code === 'closed');
+    return true;
+  });
+  assert.equal((await shared[0]!.transfer(`client-${OWN}`, 1n)).result.code, 'ok');
+  assert.equal(
+    (await own.balance(`client-${OWN}`)).result.balance,
+    (OPENING + BigInt(received) + 1n).toString(),
+    'only the open client moved money',
+  );
 
   // The command line connects a `via` client with its connection's identity (the shared one is idle now).
   await Promise.all(shared.map((c) => c.close()));

@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { dealClients } from '../../src/bench/run.js';
 import { addresseeOf } from '../../src/client/connection.js';
-import { initCluster, loadSigner } from '../../src/config/index.js';
+import { LedgerClient } from '../../src/client/ledger-client.js';
+import { initCluster, loadKey, loadSigner } from '../../src/config/index.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import { encodeResult, ResultCode } from '../../src/ledger/index.js';
 import { sealCft } from '../../src/messages/cft-boundary.js';
@@ -62,6 +63,27 @@ describe('addresseeOf', () => {
     const reply = batchReply().bytes;
     assert.equal(addresseeOf(reply.subarray(0, reply.length - 1)), undefined);
     assert.equal(addresseeOf(new Uint8Array([...reply, 0])), undefined);
+  });
+});
+
+describe('connectShared refuses before it connects', () => {
+  test('an empty list, a client listed twice, or a client of another connection', async () => {
+    const dir = path.join(root, 'refusals');
+    const { cluster } = initCluster({ dir, replicas: 4, clients: 4, clientsPerConnection: 2 });
+    const member = (id: number) => ({ id, signer: loadSigner(dir, 'client', id, cluster) });
+    const secretKey = loadKey(dir, 'client', 0, cluster).secretKey;
+    await assert.rejects(
+      LedgerClient.connectShared({ cluster, clients: [], secretKey }),
+      /at least one client/,
+    );
+    await assert.rejects(
+      LedgerClient.connectShared({ cluster, clients: [member(0), member(1), member(1)], secretKey }),
+      /listed twice/,
+    );
+    await assert.rejects(
+      LedgerClient.connectShared({ cluster, clients: [member(0), member(2)], secretKey }),
+      /client 2 connects with its own key/,
+    );
   });
 });
 

@@ -49,6 +49,12 @@ function requestOf(cluster: Cluster, dir: string, ts: number): Message<'request'
 
 const OK_RESULT = encodeResult(ResultCode.ok, 999n);
 
+/** The envelope's sender (bytes 17..20): a frame fed as if it came on that replica's own connection. */
+const senderOf = (frame: Uint8Array): number => new DataView(frame.buffer, frame.byteOffset).getUint32(17);
+
+/** Feeds a PBFT reply rule a frame on the connection of the replica that signed it. */
+const feed = (rule: PbftReplies, frame: Uint8Array) => rule.onFrame(frame, senderOf(frame));
+
 describe('the crash-fault reply rule', () => {
   const { cluster, dir } = clusterOf('cft', 3);
   const frame = (m: CftMessage) => sealCft(cluster.clusterId, m);
@@ -127,10 +133,10 @@ describe('the PBFT reply rule', () => {
     const rule = new PbftReplies(cluster, 0, new VerifiedRoots());
     rule.begin(requestOf(cluster, dir, 1));
     assert.equal(rule.target(), 0);
-    assert.equal(rule.onFrame(reply(0)), undefined, 'one reply');
-    assert.equal(rule.onFrame(reply(1, encodeResult(ResultCode.ok, 5n))), undefined, 'another result');
-    assert.equal(rule.onFrame(reply(0)), undefined, 'the same replica twice');
-    const done = rule.onFrame(reply(2));
+    assert.equal(feed(rule, reply(0)), undefined, 'one reply');
+    assert.equal(feed(rule, reply(1, encodeResult(ResultCode.ok, 5n))), undefined, 'another result');
+    assert.equal(feed(rule, reply(0)), undefined, 'the same replica twice');
+    const done = feed(rule, reply(2));
     assert.equal(done?.type, 'done');
     assert.deepEqual(done.type === 'done' && done.outcome.result, { code: 'ok', balance: '999' });
     assert.equal(done.type === 'done' && done.outcome.seq, 3);
@@ -143,19 +149,37 @@ describe('the PBFT reply rule', () => {
     const inflated = sealReplies(signers[3]!, sha256, cluster.clusterId, 3, { view: 4_000_001, seq: 3 }, [
       { client: 0, timestamp: 1, result: OK_RESULT },
     ])[0]!.bytes;
-    assert.equal(rule.onFrame(inflated), undefined);
-    const done = rule.onFrame(reply(2));
+    assert.equal(feed(rule, inflated), undefined);
+    const done = feed(rule, reply(2));
     assert.equal(done?.type, 'done');
     assert.equal(done.type === 'done' && done.outcome.view, 0, 'the view a correct member vouches for');
     assert.equal(rule.target(), 0, 'requests still go to the real primary');
   });
 
+  test("a reply counts only on its replica's connection; one pending reply per replica", () => {
+    const relayed = new PbftReplies(cluster, 0, new VerifiedRoots());
+    relayed.begin(requestOf(cluster, dir, 1));
+    assert.equal(relayed.onFrame(reply(1), 0), undefined, "replica 1's reply on replica 0's connection");
+    assert.equal(relayed.onFrame(reply(1), undefined), undefined, 'on a connection that is no replica');
+    assert.equal(feed(relayed, reply(2)), undefined, 'neither counted for replica 1');
+    assert.equal(feed(relayed, reply(1))?.type, 'done', "replica 1's own reply counts");
+
+    const lie = encodeResult(ResultCode.ok, 5n);
+    const changing = new PbftReplies(cluster, 0, new VerifiedRoots());
+    changing.begin(requestOf(cluster, dir, 1));
+    assert.equal(feed(changing, reply(3, lie)), undefined);
+    assert.equal(feed(changing, reply(3)), undefined, "replica 3's second reply replaces its first");
+    assert.equal(feed(changing, reply(0, lie)), undefined, 'so the lie has one supporter, not f + 1');
+    const done = feed(changing, reply(2));
+    assert.equal(done?.type === 'done' && done.outcome.result.balance, '999');
+  });
+
   test('a reply with a broken batch signature is dropped; another genuine one completes it', () => {
     const rule = new PbftReplies(cluster, 0, new VerifiedRoots());
     rule.begin(requestOf(cluster, dir, 1));
-    assert.equal(rule.onFrame(reply(0)), undefined);
-    assert.equal(rule.onFrame(reply(1, OK_RESULT, true)), undefined, 'the forged one fails verification');
-    assert.equal(rule.onFrame(reply(3))?.type, 'done');
+    assert.equal(feed(rule, reply(0)), undefined);
+    assert.equal(feed(rule, reply(1, OK_RESULT, true)), undefined, 'the forged one fails verification');
+    assert.equal(feed(rule, reply(3))?.type, 'done');
   });
 
   test('forged content under a real batch signature never counts: result, path, index', () => {
@@ -169,10 +193,10 @@ describe('the PBFT reply rule', () => {
       const liar = sealReplies(signers[0]!, sha256, cluster.clusterId, 0, { view: 0, seq: 3 }, [
         { client: 0, timestamp: 1, result: lie },
       ])[0]!.bytes;
-      assert.equal(rule.onFrame(liar), undefined);
-      assert.equal(rule.onFrame(forged), undefined, 'f + 1 for the lie, but one is forged');
-      assert.equal(rule.onFrame(reply(2)), undefined, 'one correct reply');
-      assert.equal(rule.onFrame(reply(3))?.type, 'done', 'f + 1 correct replies');
+      assert.equal(feed(rule, liar), undefined);
+      assert.equal(feed(rule, forged), undefined, 'f + 1 for the lie, but one is forged');
+      assert.equal(feed(rule, reply(2)), undefined, 'one correct reply');
+      assert.equal(feed(rule, reply(3))?.type, 'done', 'f + 1 correct replies');
     }
   });
 
@@ -185,8 +209,8 @@ describe('the PBFT reply rule', () => {
     const [b0, b1] = [batch(0), batch(1)];
     assert.equal(
       verifications(() => {
-        assert.equal(first.onFrame(b0[1]!.bytes), undefined);
-        assert.equal(first.onFrame(b1[1]!.bytes)?.type, 'done');
+        assert.equal(feed(first, b0[1]!.bytes), undefined);
+        assert.equal(feed(first, b1[1]!.bytes)?.type, 'done');
       }),
       2,
       "client 0 verifies the f + 1 replicas' roots",
@@ -194,8 +218,8 @@ describe('the PBFT reply rule', () => {
     assert.equal(roots.size, 2);
     assert.equal(
       verifications(() => {
-        assert.equal(second.onFrame(b0[3]!.bytes), undefined);
-        assert.equal(second.onFrame(b1[3]!.bytes)?.type, 'done');
+        assert.equal(feed(second, b0[3]!.bytes), undefined);
+        assert.equal(feed(second, b1[3]!.bytes)?.type, 'done');
       }),
       0,
       'client 1 reuses both',
@@ -203,8 +227,8 @@ describe('the PBFT reply rule', () => {
     const fresh = new PbftReplies(cluster, 1, new VerifiedRoots());
     fresh.begin(requestOf(cluster, dir, 1));
     const again = verifications(() => {
-      fresh.onFrame(b0[3]!.bytes);
-      fresh.onFrame(b1[3]!.bytes);
+      feed(fresh, b0[3]!.bytes);
+      feed(fresh, b1[3]!.bytes);
     });
     assert.equal(again, 2, 'another cache verifies for itself');
   });
@@ -213,13 +237,13 @@ describe('the PBFT reply rule', () => {
     const roots = new VerifiedRoots();
     const rule = new PbftReplies(cluster, 0, roots);
     rule.begin(requestOf(cluster, dir, 1));
-    rule.onFrame(reply(0));
-    rule.onFrame(reply(1));
+    feed(rule, reply(0));
+    feed(rule, reply(1));
     assert.equal(roots.size, 2);
     const next = new PbftReplies(cluster, 0, roots);
     next.begin(requestOf(cluster, dir, 1));
-    assert.equal(next.onFrame(tampered(0, { result: encodeResult(ResultCode.ok, 5n) })), undefined);
-    assert.equal(next.onFrame(tampered(1, { result: encodeResult(ResultCode.ok, 5n) })), undefined);
+    assert.equal(feed(next, tampered(0, { result: encodeResult(ResultCode.ok, 5n) })), undefined);
+    assert.equal(feed(next, tampered(1, { result: encodeResult(ResultCode.ok, 5n) })), undefined);
     assert.equal(roots.size, 2, 'nothing forged was remembered');
   });
 
