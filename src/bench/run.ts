@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   type Cluster,
+  clientsByConnection,
   clusterPath,
   loadCluster,
   type Protocol,
@@ -227,13 +228,10 @@ async function networkFor(
  * configured `via` one client travel with it), round robin.
  */
 export function dealClients(cluster: Cluster, count: number, processes: number): number[][] {
-  const groups = new Map<number, number[]>();
-  for (let id = 0; id < count; id++) {
-    const owner = cluster.clients[id]?.via ?? id;
-    const group = groups.get(owner);
-    if (group === undefined) groups.set(owner, [id]);
-    else group.push(id);
-  }
+  const groups = clientsByConnection(
+    cluster,
+    Array.from({ length: count }, (_, id) => id),
+  );
   const dealt: number[][] = Array.from({ length: processes }, () => []);
   [...groups.values()].forEach((group, i) => {
     dealt[i % processes]!.push(...group);

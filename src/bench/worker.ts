@@ -6,7 +6,7 @@
  * of the measured window.
  */
 import { LedgerClient } from '../client/ledger-client.js';
-import { loadCluster, loadKey, loadSigner } from '../config/index.js';
+import { clientsByConnection, loadCluster, loadKey, loadSigner } from '../config/index.js';
 import { type CryptoCounters, cryptoCounters } from '../crypto/index.js';
 import { type ResourceSample, resourceSample } from '../node/status.js';
 import { closedLoop, type LoadSamples } from './load.js';
@@ -79,14 +79,9 @@ interface Connected {
 async function connectAll(m: StartMessage): Promise<Connected> {
   const cluster = loadCluster(m.dir);
   const accounts = cluster.clients.map((c) => c.name);
-  const byConnection = new Map<number, number[]>();
-  for (const id of m.ids) {
-    const owner = cluster.clients[id]?.via ?? id;
-    byConnection.set(owner, [...(byConnection.get(owner) ?? []), id]);
-  }
   const connected = new Map<number, LedgerClient>();
   const unsignedRequests = m.spec.unsignedRequests;
-  for (const [owner, ids] of byConnection) {
+  for (const [owner, ids] of clientsByConnection(cluster, m.ids)) {
     const { secretKey } = loadKey(m.dir, 'client', owner, cluster);
     const members = ids.map((id) => ({ id, signer: loadSigner(m.dir, 'client', id, cluster) }));
     const group = await LedgerClient.connectShared({

@@ -8,7 +8,14 @@
  */
 import type { Command } from 'commander';
 import type { LedgerClient, Outcome } from '../client/ledger-client.js';
-import { type Cluster, clientOf, loadCluster, loadKey, loadSigner } from '../config/cluster.js';
+import {
+  type Cluster,
+  clientOf,
+  connectionOwnerOf,
+  loadCluster,
+  loadKey,
+  loadSigner,
+} from '../config/cluster.js';
 import { integer, positiveAmount } from './parse.js';
 
 /** Options shared by every client subcommand. */
@@ -33,7 +40,7 @@ async function withClient(
     const me = clientOf(cluster, /^\d+$/.test(o.as) ? Number(o.as) : o.as);
     const signer = loadSigner(o.dir, 'client', me.id, cluster);
     // A client configured `via` another connects with that one's libp2p identity: its replies go there.
-    const { secretKey } = loadKey(o.dir, 'client', me.via ?? me.id, cluster);
+    const { secretKey } = loadKey(o.dir, 'client', connectionOwnerOf(cluster, me.id), cluster);
     client = await LedgerClient.connect({
       cluster,
       id: me.id,

@@ -216,9 +216,25 @@ export function findClient(cluster: Cluster, idOrName: number | string): ClientC
  * client it connects `via`. Replicas send a client's replies there; undefined for an unknown id.
  */
 export function transportPeerOf(cluster: Cluster, id: number): string | undefined {
-  const client = findClient(cluster, id);
-  if (client === undefined) return undefined;
-  return client.via === undefined ? client.peerId : cluster.clients[client.via]?.peerId;
+  if (findClient(cluster, id) === undefined) return undefined;
+  return cluster.clients[connectionOwnerOf(cluster, id)]?.peerId;
+}
+
+/** The client whose libp2p identity (key) client `id` connects with: the one it is `via`, else itself. */
+export function connectionOwnerOf(cluster: Cluster, id: number): number {
+  return cluster.clients[id]?.via ?? id;
+}
+
+/** Clients `ids` grouped by the client whose connection they use (owner first seen, first). */
+export function clientsByConnection(cluster: Cluster, ids: readonly number[]): Map<number, number[]> {
+  const groups = new Map<number, number[]>();
+  for (const id of ids) {
+    const owner = connectionOwnerOf(cluster, id);
+    const group = groups.get(owner);
+    if (group === undefined) groups.set(owner, [id]);
+    else group.push(id);
+  }
+  return groups;
 }
 
 /** Client id to the client whose connection it shares, for every client configured with `via`. */

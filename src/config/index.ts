@@ -10,9 +10,11 @@ export {
 export {
   cftConfigOf,
   clientOf,
+  clientsByConnection,
   clientViaOf,
   clusterPath,
   clusterToJson,
+  connectionOwnerOf,
   findClient,
   findReplica,
   formatCluster,

@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { LedgerClient } from '../../src/client/ledger-client.js';
-import { type Cluster, loadCluster, loadKey, loadSigner } from '../../src/config/cluster.js';
+import {
+  type Cluster,
+  connectionOwnerOf,
+  loadCluster,
+  loadKey,
+  loadSigner,
+} from '../../src/config/cluster.js';
 import { fetchStatus, spawnReplica } from '../../src/node/processes.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -142,7 +148,7 @@ export class TestNetwork {
 
   /** Clients `ids` connected over the one connection of the client they are all configured `via`. */
   async sharedClients(ids: readonly number[]): Promise<LedgerClient[]> {
-    const owner = this.cluster.clients[ids[0]!]?.via ?? ids[0]!;
+    const owner = connectionOwnerOf(this.cluster, ids[0]!);
     const clients = await LedgerClient.connectShared({
       cluster: this.cluster,
       clients: ids.map((id) => ({ id, signer: loadSigner(this.dir, 'client', id, this.cluster) })),
@@ -156,7 +162,7 @@ export class TestNetwork {
   /** A connected client library instance for client `id` (over its `via` client's identity if it has one). */
   async client(id: number): Promise<LedgerClient> {
     const signer = loadSigner(this.dir, 'client', id, this.cluster);
-    const owner = this.cluster.clients[id]?.via ?? id;
+    const owner = connectionOwnerOf(this.cluster, id);
     const { secretKey } = loadKey(this.dir, 'client', owner, this.cluster);
     const c = await LedgerClient.connect({
       cluster: this.cluster,
