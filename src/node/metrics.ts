@@ -122,6 +122,13 @@ export class ReplicaMetrics extends RuntimeMetrics {
     help: 'Signed reply roots sent (each covers the replies of one executed batch, or one re-sent reply)',
     registers: [this.registry],
   });
+  /** Prepares and commits dropped unverified because their slot already had that phase's quorum. */
+  readonly surplusVotes = new Counter({
+    name: 'bftledger_surplus_votes_total',
+    help: 'Prepares and commits dropped before signature checks: their slot already had the quorum they count towards',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
   /** Evidence of misbehaviour collected, by kind (equivocation, forged-certificate). */
   readonly evidence = new Counter({
     name: 'bftledger_evidence_total',
@@ -133,5 +140,6 @@ export class ReplicaMetrics extends RuntimeMetrics {
   constructor() {
     super(ALL_REJECT_REASONS);
     for (const kind of ['equivocation', 'forged-certificate']) this.evidence.inc({ kind }, 0);
+    for (const kind of ['prepare', 'commit']) this.surplusVotes.inc({ kind }, 0);
   }
 }

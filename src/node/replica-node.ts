@@ -185,6 +185,11 @@ export class ReplicaNode {
       return;
     }
     const p = parsed.value;
+    // A vote after its phase's quorum changes nothing: dropped before its signature costs a verify.
+    if (this.core.isSurplusVote(p.message)) {
+      this.metrics.surplusVotes.inc({ kind: p.message.kind });
+      return;
+    }
     const known = this.cache.known;
     const inline = this.verifyInline(p);
     if (inline && this.verifying === 0) {

@@ -13,7 +13,8 @@ import { PbftReplica } from '../core/pbft/replica.js';
 import type { Input, Output, PbftConfig, PersistRecord, RecoveredState } from '../core/pbft/types.js';
 import { sha256 } from '../crypto/hash.js';
 import { LedgerStateMachine } from '../ledger/state-machine.js';
-import type { BoundaryContext } from '../messages/boundary.js';
+import { type BoundaryContext, type Checked, parseFrame, verifyFrame } from '../messages/boundary.js';
+import type { AnyVerified } from '../messages/types.js';
 import { MemoryStore } from '../storage/memory-store.js';
 import { recoverState } from '../storage/recover.js';
 import { RetentionIndex } from '../storage/retention.js';
@@ -136,6 +137,17 @@ export class ReplicaHost implements DriverHost<Input, Output> {
       this.windowed = { ...this.base, window: { view, low, high: low + this.config.watermarkWindow } };
     }
     return this.windowed;
+  }
+
+  /**
+   * A frame through this replica's boundary as the runtime passes it: parsed, then dropped as
+   * 'surplus' when it is a vote its slot no longer needs (never verified), else verified.
+   */
+  open(bytes: Uint8Array): Checked<AnyVerified> | 'surplus' {
+    const parsed = parseFrame(bytes, this.boundary());
+    if (!parsed.ok) return parsed;
+    if (this.replica.isSurplusVote(parsed.value.message)) return 'surplus';
+    return verifyFrame(parsed.value);
   }
 
   /**

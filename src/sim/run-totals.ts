@@ -55,6 +55,12 @@ export function countRejected(totals: RunTotals, reason: string): void {
   totals.rejected[reason] = (totals.rejected[reason] ?? 0) + 1;
 }
 
+/** Counts a vote the boundary dropped unverified because its slot had the quorum (see `isSurplusVote`). */
+export function countSurplus(totals: RunTotals): undefined {
+  totals.ignored['surplus-vote'] = (totals.ignored['surplus-vote'] ?? 0) + 1;
+  return undefined;
+}
+
 /** The clients' requests still open, for the end-of-run liveness check. */
 export function openRequests(clients: readonly ClosedLoopClient[]) {
   return clients

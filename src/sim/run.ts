@@ -8,7 +8,6 @@
 import type { Input, Output } from '../core/pbft/types.js';
 import { seededRng } from '../core/prng.js';
 import { ForgeryWatch } from '../evidence/forgery.js';
-import { openFrame } from '../messages/boundary.js';
 import { runCftSimulation } from './cft-run.js';
 import { CheckerSuite } from './checkers.js';
 import { SimClient } from './client.js';
@@ -17,7 +16,7 @@ import type { Delivery, Endpoint } from './network.js';
 import { type ResolvedSimOptions, resolveOptions, type SimOptions } from './options.js';
 import { ReplicaHost } from './replica-host.js';
 import type { FinalReplica, SimResult } from './result.js';
-import { countOutput } from './run-totals.js';
+import { countOutput, countSurplus } from './run-totals.js';
 
 export type { SimResult } from './result.js';
 
@@ -65,7 +64,8 @@ class Simulation extends SimDriver<Input, Output, ReplicaHost, SimClient> {
   }
 
   protected open(host: ReplicaHost, d: Delivery): Input | undefined {
-    const opened = openFrame(d.bytes, host.boundary());
+    const opened = host.open(d.bytes);
+    if (opened === 'surplus') return countSurplus(this.totals);
     const watch = this.forgeries[host.id]!;
     const forged = opened.ok ? watch.verified(opened.value) : watch.refused(d.bytes, opened.reason);
     if (forged) this.o.onEvidence?.(host.id, { kind: 'forged-certificate', ...forged }, this.now);

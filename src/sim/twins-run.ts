@@ -13,7 +13,6 @@
  */
 import type { Input, Output } from '../core/pbft/types.js';
 import { type Prng, seededRng } from '../core/prng.js';
-import { openFrame } from '../messages/boundary.js';
 import { CheckerSuite } from './checkers.js';
 import { type ClientHost, type Completion, SimClient } from './client.js';
 import { buildClients } from './closed-loop-client.js';
@@ -23,7 +22,7 @@ import { type Delivery, type Endpoint, SimNetwork } from './network.js';
 import type { ResolvedSimOptions } from './options.js';
 import { ReplicaHost } from './replica-host.js';
 import { buildResult, type RunTotals } from './result.js';
-import { countOutput, countRejected, emptyRunTotals, openRequests } from './run-totals.js';
+import { countOutput, countRejected, countSurplus, emptyRunTotals, openRequests } from './run-totals.js';
 import { buildWorld, type SimWorld } from './setup.js';
 import {
   resolveTwinsOptions,
@@ -249,7 +248,8 @@ class TwinsSimulation {
     }
     const host = this.hosts[d.to.id];
     if (host === undefined || !host.alive) return;
-    const opened = openFrame(d.bytes, host.boundary());
+    const opened = host.open(d.bytes);
+    if (opened === 'surplus') return countSurplus(this.totals);
     if (!opened.ok) {
       this.countRejected(opened.reason);
       return;

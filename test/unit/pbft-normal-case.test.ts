@@ -12,6 +12,7 @@ import type { Signer } from '../../src/crypto/types.js';
 import { decodeResult } from '../../src/ledger/index.js';
 import { LedgerStateMachine } from '../../src/ledger/state-machine.js';
 import { openFrame } from '../../src/messages/boundary.js';
+import type { AnyMessage } from '../../src/messages/types.js';
 import {
   asReplica,
   deliver,
@@ -193,6 +194,29 @@ describe('PBFT normal case', () => {
       const outs = deliver(c, replica, asReplica(c, id, 'commit', { view: 0, seq: 1, digest }));
       assert.equal(ofType(outs, 'executed').length, 0);
     }
+  });
+
+  test('rule: a vote is surplus (dropped unverified) only once its slot has the quorum that kind counts towards', () => {
+    const { replica, pp } = commitSlot(1, 1, [request(c, 1, 1)]);
+    const d = pp.body.digest;
+    const vote = (kind: 'prepare' | 'commit', id: number, body = { view: 0, seq: 1, digest: d }) =>
+      asReplica(c, id, kind, body);
+    const surplus = (m: AnyMessage) => replica.isSurplusVote(m);
+    // Before the quorum every vote may count, whatever it says.
+    assert.equal(surplus(vote('prepare', 3)), false);
+    assert.equal(surplus(vote('commit', 3)), false);
+    deliver(c, replica, vote('prepare', 2)); // own prepare + replica 2's = 2f: prepared, commit sent
+    assert.equal(surplus(vote('prepare', 3)), true, 'a third prepare after prepared');
+    assert.equal(surplus(vote('prepare', 3, { view: 0, seq: 1, digest: new Uint8Array(32) })), true);
+    assert.equal(surplus(vote('commit', 3)), false, 'commits still count');
+    deliver(c, replica, vote('commit', 0));
+    assert.equal(ofType(deliver(c, replica, vote('commit', 2)), 'executed').length, 1);
+    assert.equal(surplus(vote('commit', 3)), true, 'a fourth commit after committed');
+    // Other slots, other views and other kinds are judged normally.
+    assert.equal(surplus(vote('commit', 3, { view: 0, seq: 2, digest: d })), false);
+    assert.equal(surplus(vote('commit', 3, { view: 1, seq: 1, digest: d })), false);
+    assert.equal(surplus(pp), false);
+    assert.equal(surplus(request(c, 1, 2)), false);
   });
 
   test('rule: execution is strictly in sequence order', () => {

@@ -16,7 +16,7 @@ import { batchDigestWith, requestKey } from '../../messages/batch-digest.js';
 import { type BodySignedKind, seal } from '../../messages/envelope.js';
 import { type ReplyEntry, sealReplies } from '../../messages/reply-batch.js';
 import type { BodyOf } from '../../messages/schema.js';
-import type { Message, VerifiedMessage } from '../../messages/types.js';
+import type { AnyMessage, Message, VerifiedMessage } from '../../messages/types.js';
 import { equalBytes, hexOf, invariant, primaryOf, quorumSize } from '../quorum.js';
 import type { StateMachine } from '../types.js';
 import { type CheckpointCertificate, CheckpointVotes } from './checkpoints.js';
@@ -149,6 +149,20 @@ export abstract class NormalCase {
   boundaryWindow(): { view: number; low: number; high: number } {
     const low = this.stable.seq;
     return { view: this.installedView, low, high: low + this.config.watermarkWindow };
+  }
+
+  /**
+   * Whether a prepare or commit, judged by its still unverified header, can change nothing here: it
+   * is for the installed view and its slot already reached the quorum that kind of vote counts
+   * towards (prepared, or committed). The runtime drops such votes before checking signatures:
+   * with all n = 3f + 1 replicas voting, the last f votes of each phase arrive after the quorum, and
+   * dropping a message is always safe (the network may lose any). The cost is forensic only: a
+   * conflicting vote that arrives this late is not reported as evidence.
+   */
+  isSurplusVote(m: AnyMessage): boolean {
+    if (m.kind !== 'prepare' && m.kind !== 'commit') return false;
+    if (m.body.view !== this.installedView) return false;
+    return this.slots.get(m.body.seq)?.settled(m.kind) === true;
   }
 
   // ---- client requests ----------------------------------------------------------------------

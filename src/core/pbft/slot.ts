@@ -40,6 +40,11 @@ export class Slot {
     readonly seq: number,
   ) {}
 
+  /** Whether a further vote of `kind` can change nothing: the quorum it counts towards is reached. */
+  settled(kind: 'prepare' | 'commit'): boolean {
+    return kind === 'prepare' ? this.prepared : this.committed;
+  }
+
   /** Records a prepare; when the sender already voted for another digest, returns that vote. */
   addPrepare(msg: Message<'prepare'>): 'added' | 'duplicate' | Message<'prepare'> {
     return addVote(this.prepares, msg);
