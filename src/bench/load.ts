@@ -36,6 +36,11 @@ export interface LoadSamples {
   /** Requests inside the window that failed. */
   failed: number;
   /**
+   * Successes per whole second of the run, warm-up included, by completion time: how throughput
+   * ramped up (JIT compilation, caches) and whether the warm-up covered the ramp.
+   */
+  readonly perSecond: number[];
+  /**
    * When asked for: when each request that succeeded inside the window completed, ms after the
    * window opened, whenever it started (a kill run's throughput over time).
    */
@@ -47,6 +52,43 @@ export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i]!;
+}
+
+/** Element-wise sum of per-second counts (of client processes that ran the same schedule). */
+export function sumPerSecond(series: readonly (readonly number[])[]): number[] {
+  const out = new Array<number>(Math.max(0, ...series.map((s) => s.length))).fill(0);
+  for (const s of series) for (const [i, x] of s.entries()) out[i]! += x;
+  return out;
+}
+
+/** Mean per-second rate of each `step`-second chunk of `counts` (a shorter last chunk counts as is). */
+function chunkRates(counts: readonly number[], step: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < counts.length; i += step) {
+    const chunk = counts.slice(i, i + step);
+    out.push(Math.round(chunk.reduce((a, b) => a + b, 0) / chunk.length));
+  }
+  return out;
+}
+
+/**
+ * Throughput over the run in `step`-second chunks, warm-up and measured window apart, e.g.
+ * `210 340 | 480 470`; `rising` when the warm-up's last chunk ran under 90% of the window's rate
+ * (the window then still contains part of the ramp: warm up longer).
+ */
+export function ramp(
+  perSecond: readonly number[],
+  warmupS: number,
+  step = 5,
+): { line: string; rising: boolean } {
+  const warm = chunkRates(perSecond.slice(0, warmupS), step);
+  const measured = chunkRates(perSecond.slice(warmupS), step);
+  const window = perSecond.slice(warmupS);
+  const windowRate = window.length === 0 ? 0 : window.reduce((a, b) => a + b, 0) / window.length;
+  const lastWarm = warm.at(-1);
+  const rising = lastWarm !== undefined && lastWarm < 0.9 * windowRate;
+  const line = warm.length > 0 ? `${warm.join(' ')} | ${measured.join(' ')}` : measured.join(' ');
+  return { line, rising };
 }
 
 /** Throughput and percentiles of samples gathered over `seconds` by `clients` clients. */
@@ -79,7 +121,9 @@ export async function closedLoop(
   durationMs: number,
   recordCompletions = false,
 ): Promise<LoadSamples> {
-  const samples: LoadSamples = { latenciesMs: [], failed: 0 };
+  const seconds = Math.ceil((warmupMs + durationMs) / 1000);
+  const samples: LoadSamples = { latenciesMs: [], failed: 0, perSecond: new Array<number>(seconds).fill(0) };
+  const start = performance.now();
   const completions: number[] | undefined = recordCompletions ? [] : undefined;
   if (completions) samples.completionsMs = completions;
   const measureFrom = performance.now() + warmupMs;
@@ -94,6 +138,8 @@ export async function closedLoop(
           () => false,
         );
         const t1 = performance.now();
+        const second = Math.floor((t1 - start) / 1000);
+        if (ok && second < seconds) samples.perSecond[second]!++;
         if (ok && completions && t1 >= measureFrom && t1 < end) completions.push(t1 - measureFrom);
         if (t0 < measureFrom || t1 > end) continue;
         if (ok) samples.latenciesMs.push(t1 - t0);

@@ -17,7 +17,7 @@ import {
 } from '../config/index.js';
 import { fetchStatus } from '../node/processes.js';
 import type { ResourceSample } from '../node/status.js';
-import { type LoadResult, type LoadSamples, summarise } from './load.js';
+import { type LoadResult, type LoadSamples, summarise, sumPerSecond } from './load.js';
 import { allConnected, LocalNetwork } from './local-network.js';
 import type { GoMessage, StartMessage, WorkerReport, WorkerSample } from './worker.js';
 import { type WorkloadSpec, workloadProblem } from './workload.js';
@@ -111,6 +111,10 @@ export interface BenchResult extends LoadResult {
   readonly cpu: CpuFigures;
   /** Traffic over the window. */
   readonly net: NetFigures;
+  /** Warm-up seconds before the measured window. */
+  readonly warmupSeconds: number;
+  /** Successes per second from the start of the load, warm-up included (see `LoadSamples.perSecond`). */
+  readonly perSecond: readonly number[];
   /** Each client process's samples at the window's start and end. */
   readonly workers: readonly { readonly before: WorkerSample; readonly after: WorkerSample }[];
   /** With `recordCompletions`: every success's completion time, ms into the window (unsorted). */
@@ -313,7 +317,11 @@ function benchResult(
   done: readonly Extract<WorkerReport, { type: 'done' }>[],
   replicas: Omit<ResourceSample, 'pid'>,
 ): BenchResult {
-  const samples: LoadSamples = { latenciesMs: done.flatMap((r) => r.samples.latenciesMs), failed: 0 };
+  const samples: LoadSamples = {
+    latenciesMs: done.flatMap((r) => r.samples.latenciesMs),
+    failed: 0,
+    perSecond: sumPerSecond(done.map((r) => r.samples.perSecond)),
+  };
   samples.failed = done.reduce((a, r) => a + r.samples.failed, 0);
   const load = summarise(samples, o.clients, o.durationS);
   const clients = delta(
@@ -340,6 +348,8 @@ function benchResult(
       writesPerTx: per(replicas.writesOut + clients.writesOut),
       bytesPerTx: Math.round((replicas.bytesOut + clients.bytesOut) / tx),
     },
+    warmupSeconds: o.warmupS,
+    perSecond: samples.perSecond,
     workers: done.map((r) => ({ before: r.before, after: r.after })),
     ...completions,
     network: {

@@ -115,6 +115,13 @@ async function runBenchCommand(o: BenchCliOptions): Promise<void> {
       `(replicas ${result.cpu.replicaMsPerTx}) frames=${result.net.framesPerTx}/tx writes=${result.net.writesPerTx}/tx ` +
       `bytes=${result.net.bytesPerTx}/tx (${out})`,
   );
+  const { ramp } = await import('../bench/load.js');
+  const r = ramp(result.perSecond, result.warmupSeconds);
+  console.log(`tx/s per 5 s from the start (| ends the ${result.warmupSeconds} s warm-up): ${r.line}`);
+  if (r.rising)
+    console.error(
+      'warning: throughput was still rising when the warm-up ended; a longer --warmup measures the steady state',
+    );
   const c = report.ceiling;
   if (w.unsignedRequests !== true)
     console.log(
@@ -152,7 +159,12 @@ export function registerBench(program: Command): void {
       1,
     )
     .option('--duration <seconds>', 'measured seconds', integer(1, 3600), 10)
-    .option('--warmup <seconds>', 'warm-up seconds before measuring', integer(0, 600), 2)
+    .option(
+      '--warmup <seconds>',
+      'warm-up seconds before measuring (replicas start slow: V8 compiles their hot code over the first tens of seconds)',
+      integer(0, 600),
+      20,
+    )
     .option('--batch <b>', 'largest batch when starting a network', integer(1, 512), 64)
     .option('--base-port <port>', 'first port when starting a network', integer(1024, 65000), 7400)
     .option(

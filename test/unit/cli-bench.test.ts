@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { cryptoCeiling } from '../../src/bench/ceiling.js';
+import { ramp, sumPerSecond } from '../../src/bench/load.js';
 import { operationFor, workloadProblem } from '../../src/bench/workload.js';
 import { initCluster } from '../../src/config/index.js';
 import { decodeOp, MAX_NULL_PAYLOAD_BYTES } from '../../src/ledger/index.js';
@@ -87,6 +88,19 @@ describe('crypto ceiling', () => {
       txPerSecond: 4444,
     });
     assert.equal(cryptoCeiling(calibration, 1, 2).txPerSecond, 13333);
+  });
+});
+
+describe('bench ramp', () => {
+  it('sums client processes second by second and shows warm-up and window apart', () => {
+    assert.deepEqual(sumPerSecond([[1, 2, 3], [10, 20], []]), [11, 22, 3]);
+    const perSecond = [100, 200, 370, 390, 400, 400, 410, 390];
+    assert.deepEqual(ramp(perSecond, 4, 2), { line: '150 380 | 400 400', rising: false });
+    assert.deepEqual(ramp(perSecond, 0, 3), { line: '223 397 400', rising: false });
+  });
+  it('says the warm-up was too short when its last chunk ran under 90% of the window', () => {
+    assert.equal(ramp([100, 200, 300, 400, 500, 600], 2, 2).rising, true);
+    assert.equal(ramp([100, 380, 400, 400], 2, 1).rising, false);
   });
 });
 
