@@ -84,7 +84,8 @@ export class LocalNetwork {
       initCluster({ dir, replicas, clients, clientsPerConnection, basePort, ...protocol, parameters });
     }
     const net = new LocalNetwork(dir, loadCluster(dir), options.dir === undefined);
-    for (const r of net.cluster.replicas) net.procs.push(spawnReplica(dir, r.id, ['--log-level', 'warn']));
+    const n = net.cluster.replicas.length;
+    for (const r of net.cluster.replicas) net.procs.push(spawnReplica(dir, r.id, n, ['--log-level', 'warn']));
     try {
       await waitFor(
         'replicas to connect',

@@ -4,8 +4,9 @@
  * Logs are JSON lines on stdout (pino). SIGINT/SIGTERM stop it cleanly: everything it must persist
  * is flushed first. Exit code 1 when it cannot start, 2 for --byzantine on a crash-fault network.
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Logger } from 'pino';
+import { VERIFY_MODES, type VerifyMode } from '../node/verify-mode.js';
 import { integer } from './parse.js';
 
 /** Options of `replica`. */
@@ -20,6 +21,8 @@ interface ReplicaCliOptions {
   byzantine?: string;
   /** Seed of the behaviours' randomness. */
   byzantineSeed: number;
+  /** Where signatures are verified. */
+  verify?: VerifyMode;
 }
 
 /** The message for --byzantine on a crash-fault network. */
@@ -39,7 +42,7 @@ async function runReplica(o: ReplicaCliOptions): Promise<void> {
         return;
       }
       const { CftNode } = await import('../node/cft-node.js');
-      node = await CftNode.start({ dir: o.dir, id: o.id, logger });
+      node = await CftNode.start({ dir: o.dir, id: o.id, logger, ...(o.verify ? { verify: o.verify } : {}) });
     } else node = await startPbft(o, logger);
   } catch (err) {
     console.error(
@@ -62,7 +65,13 @@ async function startPbft(o: ReplicaCliOptions, logger: Logger): Promise<{ stop()
   const makeCore = o.byzantine === undefined ? undefined : await byzantineCore(o);
   if (o.byzantine !== undefined)
     logger.warn({ behaviours: o.byzantine, seed: o.byzantineSeed }, 'running BYZANTINE behaviours');
-  return ReplicaNode.start({ dir: o.dir, id: o.id, logger, ...(makeCore ? { makeCore } : {}) });
+  return ReplicaNode.start({
+    dir: o.dir,
+    id: o.id,
+    logger,
+    ...(makeCore ? { makeCore } : {}),
+    ...(o.verify ? { verify: o.verify } : {}),
+  });
 }
 
 /** The core factory for `--byzantine`: the honest core wrapped by the named behaviours. */
@@ -89,5 +98,11 @@ export function registerReplica(program: Command): void {
       'TESTING ONLY: misbehave, e.g. equivocate or silent,mutate (see bftledger byzantine list)',
     )
     .option('--byzantine-seed <n>', 'seed of the misbehaviour randomness', integer(0, 2 ** 31), 1)
+    .addOption(
+      new Option(
+        '--verify <mode>',
+        'where signatures are checked: auto (frames with many on the thread pool), inline (event loop; best when replicas share the cores) or pool (default: BFTLEDGER_VERIFY, else auto)',
+      ).choices(VERIFY_MODES),
+    )
     .action((o: ReplicaCliOptions) => runReplica(o));
 }

@@ -93,7 +93,8 @@ async function runUp(o: UpCliOptions): Promise<void> {
   if (cluster.protocol === 'cft' && o.byzantine.length > 0) throw new Error(CFT_BYZANTINE_REFUSAL);
   const extra = byzantineArgs(o.byzantine, cluster.replicas.length);
   for (const [id, args] of extra) console.log(`replica ${id} runs BYZANTINE behaviours: ${args[1]}`);
-  const children = cluster.replicas.map((r) => spawnReplica(dir, r.id, extra.get(r.id) ?? []));
+  const n = cluster.replicas.length;
+  const children = cluster.replicas.map((r) => spawnReplica(dir, r.id, n, extra.get(r.id) ?? []));
   console.log(`started ${children.length} replicas; logs in ${join(dir, 'logs')}; Ctrl-C stops them`);
   console.log(`try: bftledger client --dir ${o.dir} transfer --to client-1 --amount 10`);
   const tty = process.stdout.isTTY === true;

@@ -7,7 +7,7 @@
  * Replicas trust each other (crash faults only): their messages are unsigned, and the sender of a
  * frame is the replica whose Noise-authenticated peer id the connection carries. Client REQUESTs
  * stay signed: each is verified once, here at the boundary, before the core sees it (on the event
- * loop, or on libuv's pool with BFTLEDGER_VERIFY=async); followers take the leader's entries on
+ * loop, or on libuv's pool with `verify: 'pool'`); followers take the leader's entries on
  * trust. Frames reach the core in arrival order.
  */
 import { randomInt } from 'node:crypto';
@@ -44,6 +44,7 @@ import { OutputPipeline } from './output-pipeline.js';
 import { principalsOf, VerifiedCache } from './principals.js';
 import { openReplicaIo } from './replica-transport.js';
 import { resourceSample } from './status.js';
+import { type VerifyMode, verifyModeFromEnv } from './verify-mode.js';
 
 /** How to start a crash-fault replica. */
 export interface CftNodeOptions {
@@ -55,6 +56,8 @@ export interface CftNodeOptions {
   readonly logger: Logger;
   /** Serve /metrics and /status on the configured port (default true). */
   readonly http?: boolean;
+  /** Where client signatures are verified: 'pool' on libuv's pool, else inline (default: BFTLEDGER_VERIFY). */
+  readonly verify?: VerifyMode;
 }
 
 /** A running crash-fault replica. */
@@ -85,8 +88,8 @@ export class CftNode {
   private waiting = 0;
   /** The end of the chain that delivers frames to the core in arrival order while any is on the pool. */
   private delivered: Promise<void> = Promise.resolve();
-  /** Verify client signatures on libuv's pool (BFTLEDGER_VERIFY=async) rather than on the event loop. */
-  private readonly verifyOnPool = process.env.BFTLEDGER_VERIFY === 'async';
+  /** Verify client signatures on libuv's pool ('pool') rather than on the event loop (the others). */
+  private readonly verifyOnPool: boolean;
 
   private constructor(
     /** The cluster configuration. */
@@ -100,6 +103,7 @@ export class CftNode {
     /** The term and vote on disk at start (what the first barrier compares with). */
     durable: { readonly term: number; readonly votedFor: number | undefined },
   ) {
+    this.verifyOnPool = (options.verify ?? verifyModeFromEnv()) === 'pool';
     const onFailure = (err: unknown) => this.fatal('storage failed', err);
     const barrier = cftBarrier(durable);
     this.pipeline = new OutputPipeline<CftPersistRecord>(store, onFailure, undefined, barrier);

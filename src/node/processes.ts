@@ -8,17 +8,28 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCluster } from '../config/cluster.js';
+import { colocatedVerifyMode } from './verify-mode.js';
 
 /** The CLI entry script of this build. */
 const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
-/** Starts replica `id` of the network in `dir` as a process; its output goes to DIR/logs/replica-I.log. */
-export function spawnReplica(dir: string, id: number, extra: readonly string[] = []): ChildProcess {
+/**
+ * Starts replica `id` of the network in `dir` as a process; its output goes to DIR/logs/replica-I.log.
+ * `colocated` replicas in all start on this machine: they pick where to verify signatures by it.
+ */
+export function spawnReplica(
+  dir: string,
+  id: number,
+  colocated: number,
+  extra: readonly string[] = [],
+): ChildProcess {
   const logs = join(dir, 'logs');
   mkdirSync(logs, { recursive: true });
   // A larger libuv pool: storage syncs block pool threads, and signature checks run there too.
   const env = { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '8' };
-  const child = spawn(process.execPath, [MAIN, 'replica', '--dir', dir, '--id', String(id), ...extra], {
+  const verify = ['--verify', colocatedVerifyMode(colocated)];
+  const args = [MAIN, 'replica', '--dir', dir, '--id', String(id), ...verify, ...extra];
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });

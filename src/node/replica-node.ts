@@ -3,7 +3,7 @@
  * libp2p transport, a journal on disk and the ledger. Frames pass the boundary with their signatures
  * verified (inline when they carry few, on libuv's thread pool when they carry many) and reach the
  * core in arrival order; outputs go through the pipeline that makes persists durable before any
- * later send leaves. BFTLEDGER_VERIFY=sync|async forces one verification mode; BFTLEDGER_TRACE=1
+ * later send leaves. `verify` (or BFTLEDGER_VERIFY=auto|inline|pool) picks where signatures are checked; BFTLEDGER_TRACE=1
  * logs per-stage latencies (see trace.ts).
  */
 import type { Server } from 'node:http';
@@ -44,18 +44,10 @@ import { principalsOf, VerifiedCache } from './principals.js';
 import { openReplicaIo } from './replica-transport.js';
 import { type ReplicaStatus, resourceSample, statusOf } from './status.js';
 import { StageTrace } from './trace.js';
+import { type VerifyMode, verifyModeFromEnv } from './verify-mode.js';
 
 /** Signatures a frame may need checked and still be verified on the event loop (in 'auto' mode). */
 const INLINE_SIGNATURES = 4;
-
-/** Where signatures are verified: see `ReplicaNode.verifyInline`. */
-export type VerifyMode = 'auto' | 'sync' | 'async';
-
-/** The verification mode from BFTLEDGER_VERIFY (auto, sync or async), 'auto' by default. */
-function verifyModeFromEnv(): VerifyMode {
-  const v = process.env.BFTLEDGER_VERIFY;
-  return v === 'sync' || v === 'async' ? v : 'auto';
-}
 
 /** How to start a replica. */
 export interface ReplicaNodeOptions {
@@ -69,6 +61,8 @@ export interface ReplicaNodeOptions {
   readonly makeCore?: (config: PbftConfig, deps: PbftDeps, state: RecoveredState) => PbftReplica;
   /** Serve /metrics and /status on the configured port (default true). */
   readonly http?: boolean;
+  /** Where signatures are verified (default: BFTLEDGER_VERIFY, else 'auto'). */
+  readonly verify?: VerifyMode;
 }
 
 /** A running replica process's runtime. */
@@ -100,7 +94,7 @@ export class ReplicaNode {
   /** The end of the chain that delivers verified frames to the core in arrival order. */
   private delivered: Promise<void> = Promise.resolve();
   /** Where signatures are verified. */
-  private readonly verifyMode = verifyModeFromEnv();
+  private readonly verifyMode: VerifyMode;
   /** Per-stage latency tracing (BFTLEDGER_TRACE=1), a no-op otherwise. */
   private readonly trace: StageTrace;
 
@@ -113,6 +107,7 @@ export class ReplicaNode {
     private readonly options: ReplicaNodeOptions,
   ) {
     this.trace = StageTrace.fromEnv((summary) => options.logger.info(summary, 'stage latencies (ms)'));
+    this.verifyMode = options.verify ?? verifyModeFromEnv();
     this.pipeline = new OutputPipeline(store, (err) => this.fatal('storage failed', err), this.trace);
     this.replicaPeers = cluster.replicas.map((r) => r.peerId);
     this.clientPeers = cluster.clients.map((c) => transportPeerOf(cluster, c.id) ?? c.peerId);
@@ -217,7 +212,7 @@ export class ReplicaNode {
    */
   private verifyInline(p: ParsedFrame): boolean {
     const mode = this.verifyMode;
-    if (mode !== 'auto') return mode === 'sync';
+    if (mode !== 'auto') return mode === 'inline';
     let unknown = 0;
     for (const c of p.signatures)
       if (!this.cache.known(c.envelope) && ++unknown > INLINE_SIGNATURES) return false;

@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import type { LedgerClient } from '../../src/client/ledger-client.js';
 import { generateSecretKey } from '../../src/crypto/keys.js';
 import { startTransport } from '../../src/net/node.js';
+import { colocatedVerifyMode } from '../../src/node/verify-mode.js';
 import { type Status, TestNetwork, until } from './support.js';
 
 /** Client `from` transfers `amount` to client `to`, `count` times; returns how many committed ok. */
@@ -54,6 +55,17 @@ describe('a 4-replica network over libp2p', { concurrency: false }, () => {
       const read = await clients[0]!.balance(`client-${i}`);
       assert.equal(read.result.balance, expected.toString(), `client-${i}`);
     }
+    // Backup 1's runtime: votes past a quorum were dropped unverified, and with the replicas sharing
+    // this machine's cores no signature went to the thread pool (colocatedVerifyMode).
+    const m = await net.metrics(1);
+    const counter = (re: RegExp) => Number(re.exec(m)?.[1] ?? Number.NaN);
+    assert.ok(
+      counter(/^bftledger_surplus_votes_total\{kind="commit"\} (\d+)/m) > 0,
+      'surplus commits skipped',
+    );
+    assert.ok(counter(/^bftledger_crypto_ops_total\{op="verify-inline"\} (\d+)/m) > 0);
+    if (colocatedVerifyMode(4) === 'inline')
+      assert.equal(counter(/^bftledger_crypto_ops_total\{op="verify-pool"\} (\d+)/m), 0);
   });
 
   test('kill -9 of the primary under load: a view change, every transfer completes, the restarted replica catches up', async () => {

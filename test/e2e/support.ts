@@ -120,7 +120,11 @@ export class TestNetwork {
 
   /** Starts (or restarts) replica `id` from its data directory. */
   startReplica(id: number, extra: readonly string[] = []): void {
-    this.procs[id] = spawnReplica(this.dir, id, ['--log-level', 'warn', ...extra]);
+    this.procs[id] = spawnReplica(this.dir, id, this.cluster.replicas.length, [
+      '--log-level',
+      'warn',
+      ...extra,
+    ]);
   }
 
   /** kill -9 of replica `id`; resolves once the process is gone. */
