@@ -175,7 +175,12 @@ export function registerBenchCompare(bench: Command): void {
     )
     .addOption(list('--protocols <list>', 'protocols to run, comma-separated', protocols, ['cft', 'pbft']))
     .option('--duration <seconds>', 'measured seconds per run', integer(1, 3600), 10)
-    .option('--warmup <seconds>', 'warm-up seconds before measuring', integer(0, 600), 3)
+    .option(
+      '--warmup <seconds>',
+      'warm-up seconds before measuring (V8 compiles hot code over the first tens of seconds)',
+      integer(0, 600),
+      20,
+    )
     .option(
       '--workload <w>',
       'transfer (signed transfers) or null (no-op with a payload)',

@@ -30,7 +30,8 @@ export function defaultCompareSpec(): CompareSpec {
     fValues: [1, 2],
     clientCounts: [1, 10, 40],
     durationSeconds: 10,
-    warmupSeconds: 3,
+    // Long enough for V8 to compile the replicas' hot code (see `bench --warmup`).
+    warmupSeconds: 20,
     workload: 'transfer',
     requestBytes: 0,
     unsignedRequests: false,
