@@ -32,6 +32,7 @@ const SPEC: CompareSpec = {
   ...defaultCompareSpec(),
   fValues: [1, 2],
   clientCounts: [1, 8],
+  warmupSeconds: 3,
   kill: {
     victims: ['leader'],
     clients: 4,
