@@ -3,8 +3,9 @@
  * libp2p transport, a journal on disk and the ledger. Frames pass the boundary with their signatures
  * verified (inline when they carry few, on libuv's thread pool when they carry many) and reach the
  * core in arrival order; outputs go through the pipeline that makes persists durable before any
- * later send leaves. `verify` (or BFTLEDGER_VERIFY=auto|inline|pool) picks where signatures are checked; BFTLEDGER_TRACE=1
- * logs per-stage latencies (see trace.ts).
+ * later send leaves. Votes a slot no longer needs are dropped before verification. `verify` (or
+ * BFTLEDGER_VERIFY=auto|inline|pool) picks where signatures are checked (see verify-mode.ts);
+ * BFTLEDGER_TRACE=1 logs per-stage latencies (see trace.ts).
  */
 import type { Server } from 'node:http';
 import { join } from 'node:path';
