@@ -61,13 +61,15 @@ export function sumPerSecond(series: readonly (readonly number[])[]): number[] {
   return out;
 }
 
+/** Mean of `counts`, 0 for none. */
+function mean(counts: readonly number[]): number {
+  return counts.length === 0 ? 0 : counts.reduce((a, b) => a + b, 0) / counts.length;
+}
+
 /** Mean per-second rate of each `step`-second chunk of `counts` (a shorter last chunk counts as is). */
 function chunkRates(counts: readonly number[], step: number): number[] {
   const out: number[] = [];
-  for (let i = 0; i < counts.length; i += step) {
-    const chunk = counts.slice(i, i + step);
-    out.push(Math.round(chunk.reduce((a, b) => a + b, 0) / chunk.length));
-  }
+  for (let i = 0; i < counts.length; i += step) out.push(Math.round(mean(counts.slice(i, i + step))));
   return out;
 }
 
@@ -82,11 +84,10 @@ export function ramp(
   step = 5,
 ): { line: string; rising: boolean } {
   const warm = chunkRates(perSecond.slice(0, warmupS), step);
-  const measured = chunkRates(perSecond.slice(warmupS), step);
   const window = perSecond.slice(warmupS);
-  const windowRate = window.length === 0 ? 0 : window.reduce((a, b) => a + b, 0) / window.length;
+  const measured = chunkRates(window, step);
   const lastWarm = warm.at(-1);
-  const rising = lastWarm !== undefined && lastWarm < 0.9 * windowRate;
+  const rising = lastWarm !== undefined && lastWarm < 0.9 * mean(window);
   const line = warm.length > 0 ? `${warm.join(' ')} | ${measured.join(' ')}` : measured.join(' ');
   return { line, rising };
 }
@@ -126,7 +127,7 @@ export async function closedLoop(
   const start = performance.now();
   const completions: number[] | undefined = recordCompletions ? [] : undefined;
   if (completions) samples.completionsMs = completions;
-  const measureFrom = performance.now() + warmupMs;
+  const measureFrom = start + warmupMs;
   const end = measureFrom + durationMs;
   await Promise.all(
     clients.map(async (client, i) => {

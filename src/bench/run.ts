@@ -319,10 +319,9 @@ function benchResult(
 ): BenchResult {
   const samples: LoadSamples = {
     latenciesMs: done.flatMap((r) => r.samples.latenciesMs),
-    failed: 0,
+    failed: done.reduce((a, r) => a + r.samples.failed, 0),
     perSecond: sumPerSecond(done.map((r) => r.samples.perSecond)),
   };
-  samples.failed = done.reduce((a, r) => a + r.samples.failed, 0);
   const load = summarise(samples, o.clients, o.durationS);
   const clients = delta(
     done.map((r) => r.before),
